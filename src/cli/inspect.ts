@@ -1,0 +1,34 @@
+import type { CommandModule } from 'yargs';
+import { inspectRow } from '../shards/inspect.js';
+import { ShardloomError } from '../errors.js';
+
+interface Args { shard: string; row: number; json: boolean; tokenizer?: string; 'max-chars': number; 'tiles-out'?: string }
+
+export function inspectCommand(setCode: (c: number) => void): CommandModule<object, Args> {
+  return {
+    command: 'inspect <shard>',
+    describe: 'Decode one packed row of a shard: its samples, tokens as text, and (optionally) its tiles as image files',
+    builder: (y) =>
+      y
+        .positional('shard', { type: 'string', demandOption: true, describe: 'A .parquet or .arrow shard' })
+        .option('row', { type: 'number', default: 0, describe: 'Row index (0-based)' })
+        .option('tokenizer', { type: 'string', describe: 'tokenizer.json to decode with (default: the one named in the shard metadata)' })
+        .option('max-chars', { type: 'number', default: 2000, describe: 'Characters of text shown per sample (0 = all)' })
+        .option('tiles-out', { type: 'string', describe: 'Write the row\'s tiles as image files into this directory' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the decoded row as JSON' })
+        .example('$0 inspect out/sample/part-00000.parquet --row 3', 'Show the samples of row 3'),
+    handler: async (a) => {
+      if (!Number.isInteger(a.row) || a.row < 0) throw new ShardloomError('USAGE', `Expected a non-negative integer for --row but received ${a.row}`);
+      const res = await inspectRow(a.shard, a.row, { tokenizerPath: a.tokenizer, maxChars: a['max-chars'], tilesOut: a['tiles-out'] });
+      if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+      else {
+        process.stdout.write(`${a.shard} row ${a.row}: ${res.numTokens} tokens, ${res.samples.length} samples, ${res.numTiles} tiles\n`);
+        for (const s of res.samples) {
+          process.stdout.write(`\n── sample ${s.index}: ${s.id} [${s.source}] ${s.tokens} tokens, ${s.images} images\n${s.text}\n`);
+        }
+        if (res.tileFiles.length) process.stdout.write(`\n${res.tileFiles.length} tiles written to ${a['tiles-out']}\n`);
+      }
+      setCode(0);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { CommandModule } from 'yargs';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ShardloomError } from '../errors.js';
+import { readJson, type IndexJson, type StatsJson } from '../shards/index-file.js';
+import { formatStatsTable } from '../shards/report.js';
+
+interface Args { dir: string; json: boolean }
+
+export function statsCommand(setCode: (c: number) => void): CommandModule<object, Args> {
+  return {
+    command: 'stats <dir>',
+    describe: 'Show the statistics of an output directory: totals, share per source vs target, rejects',
+    builder: (y) =>
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'Output directory of a run (holds index.json and stats.json)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print index totals and stats as JSON' })
+        .example('$0 stats out/sample', 'Table of the sample run'),
+    handler: async (a) => {
+      const { index, stats } = await loadRun(a.dir);
+      if (a.json) process.stdout.write(JSON.stringify({ totals: index.totals, targets: index.targets, stats }, null, 2) + '\n');
+      else process.stdout.write(formatStatsTable(index, stats) + '\n');
+      setCode(0);
+    },
+  };
+}
+
+export async function loadRun(dir: string): Promise<{ index: IndexJson; stats: StatsJson }> {
+  const ip = join(dir, 'index.json');
+  if (!existsSync(ip)) throw new ShardloomError('USAGE', `${dir} holds no index.json — is it the output directory of a finished run?`);
+  const index = await readJson<IndexJson>(ip);
+  const sp = join(dir, 'stats.json');
+  if (!existsSync(sp)) throw new ShardloomError('USAGE', `${dir} holds index.json but no stats.json`);
+  return { index, stats: await readJson<StatsJson>(sp) };
+}

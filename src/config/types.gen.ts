@@ -1,0 +1,219 @@
+/* Generated from schemas/pipeline.schema.json by `npm run gen:types` — do not edit. */
+
+export type Source = TextSource | CaptionSource;
+/**
+ * Files or globs (relative to the config file); brace ranges like {00000..00099} are expanded.
+ *
+ * @minItems 1
+ */
+export type Paths = [string, ...string[]];
+
+/**
+ * A shardloom pipeline: sources, how to tokenize, mix and pack them, and where to write the shards.
+ */
+export interface PipelineConfig {
+  $schema?: string;
+  /**
+   * Name of the run (written into index.json).
+   */
+  name?: string;
+  /**
+   * Seed of every random choice: same inputs + config + seed => byte-identical shards.
+   */
+  seed?: number;
+  output?: Output;
+  tokenizer?: Tokenizer;
+  /**
+   * The inputs. Each source has a unique name and a kind.
+   *
+   * @minItems 1
+   */
+  sources: [Source, ...Source[]];
+  mix?: Mix;
+  pack?: Pack;
+  v2pe?: V2Pe;
+  images?: Images;
+  compute?: Compute;
+  run?: Run;
+  validate?: Validate;
+}
+export interface Output {
+  /**
+   * Output directory (relative to the config file). --out overrides it.
+   */
+  dir?: string;
+  /**
+   * Shard formats to write; each shard is written in every format listed.
+   *
+   * @minItems 1
+   */
+  formats?: ["parquet" | "arrow", ...("parquet" | "arrow")[]];
+  /**
+   * Start a new shard once the current one holds this many bytes of tokens and tiles (uncompressed).
+   */
+  shardMaxBytes?: number;
+  /**
+   * Start a new shard after this many rows.
+   */
+  shardMaxRows?: number;
+  /**
+   * Rows per Parquet row group (bounded memory for readers).
+   */
+  rowGroupRows?: number;
+  compression?: "zstd" | "snappy" | "none";
+}
+export interface Tokenizer {
+  /**
+   * A bundled vocabulary (Qwen2.5/Qwen3 byte-level BPE). Ignored when path is set.
+   */
+  name?: "qwen3";
+  /**
+   * A Hugging Face tokenizer.json file (relative to the config file).
+   */
+  path?: string;
+  /**
+   * Use the exact fast BPE path when the vocabulary allows (auto).
+   */
+  fast?: "auto" | "always" | "never";
+  /**
+   * Tokenizer worker threads (0 = one per core).
+   */
+  workers?: number;
+  /**
+   * Special token appended to every sample (null: none).
+   */
+  eos?: string | null;
+}
+export interface TextSource {
+  kind: "text";
+  /**
+   * Unique name; appears in sample_sources and stats.
+   */
+  name: string;
+  paths: Paths;
+  /**
+   * Target share of tokens (text + visual); normalised over all sources.
+   */
+  weight?: number;
+  /**
+   * auto: by file extension (.jsonl/.json/.ndjson [.gz|.zst], .parquet, .txt).
+   */
+  format?: "auto" | "jsonl" | "parquet" | "txt";
+  /**
+   * JSONL field / Parquet column holding the text.
+   */
+  field?: string;
+  /**
+   * Field holding a stable document id; by default the id is file:line (or file:row).
+   */
+  idField?: string;
+  /**
+   * Documents longer than this are rejected (text.too_large).
+   */
+  maxDocumentBytes?: number;
+}
+export interface CaptionSource {
+  kind: "caption";
+  /**
+   * Unique name; appears in sample_sources and stats.
+   */
+  name: string;
+  paths: Paths;
+  /**
+   * Target share of tokens (text + visual); normalised over all sources.
+   */
+  weight?: number;
+  /**
+   * auto: .tar = webdataset, else by extension.
+   */
+  format?: "auto" | "webdataset" | "parquet" | "jsonl" | "csv";
+  /**
+   * Column holding the image: bytes, a {bytes} struct, or a path relative to the file.
+   */
+  imageField?: string;
+  /**
+   * Column / WebDataset extension holding the caption.
+   */
+  captionField?: string;
+}
+export interface Mix {
+  /**
+   * Stop after this many tokens (null: until the sources run out).
+   */
+  totalTokens?: number | null;
+  /**
+   * What happens when a source runs out.
+   */
+  onExhausted?: "stop" | "cycle" | "renormalize";
+}
+export interface Pack {
+  /**
+   * Tokens per packed sequence.
+   */
+  maxTokens?: number;
+  /**
+   * Image tiles per packed sequence.
+   */
+  maxTiles?: number;
+  /**
+   * Samples held for best-fit packing.
+   */
+  buffer?: number;
+  strategy?: "best-fit" | "first-fit" | "one-per-sequence";
+}
+export interface V2Pe {
+  /**
+   * Positions spent per 256 visual tokens: a number (256 = plain RoPE) or a list drawn from per image.
+   */
+  stride?: number | [number, ...number[]];
+}
+export interface Images {
+  minTiles?: number;
+  maxTiles?: number;
+  tileSize?: 448;
+  encoding?: "jpeg" | "png" | "raw";
+  quality?: number;
+  /**
+   * Encoded images larger than this are rejected.
+   */
+  maxBytes?: number;
+  /**
+   * Images with more pixels are rejected (decompression bombs).
+   */
+  maxPixels?: number;
+  /**
+   * divide: an N-image sample uses max(1, floor(maxTiles/N)) per image (InternVL).
+   */
+  multiImage?: "divide" | "keep";
+}
+export interface Compute {
+  backend?: "auto" | "cpu" | "cuda";
+  /**
+   * Images in flight (0 = 2 × cores).
+   */
+  concurrency?: number;
+}
+export interface Run {
+  /**
+   * Stop when this many records in a row from one source are rejected (0 = never).
+   */
+  maxConsecutiveRejects?: number;
+  /**
+   * Seconds between progress / liveness lines.
+   */
+  progressInterval?: number;
+}
+export interface Validate {
+  /**
+   * Allowed absolute deviation of each source's token share from its target.
+   */
+  ratioTolerance?: number;
+  /**
+   * Minimum packing fill (tokens / rows × maxTokens), counted over all rows but the last of each shard.
+   */
+  minFill?: number;
+  /**
+   * Maximum rejected / read records.
+   */
+  maxRejectFraction?: number;
+}

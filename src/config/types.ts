@@ -1,0 +1,39 @@
+/**
+ * The config after validation: the schema's defaults are filled, so sections and their keys are present.
+ * The shapes come from the schema (types.gen.ts is generated from it); only "what is required after
+ * defaults" is said here.
+ */
+import type {
+  PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate, Source, TextSource, CaptionSource,
+} from './types.gen.js';
+
+type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
+export type { PipelineConfig, Source, TextSource, CaptionSource };
+
+export interface ResolvedConfig {
+  name: string;
+  seed: number;
+  output: Filled<Output>;
+  tokenizer: Filled<Omit<Tokenizer, 'path'>> & { path?: string };
+  sources: Source[];
+  mix: Filled<Omit<Mix, 'totalTokens'>> & { totalTokens: number | null };
+  pack: Filled<Pack>;
+  v2pe: Filled<V2Pe>;
+  images: Filled<Images>;
+  compute: Filled<Compute>;
+  run: Filled<Run>;
+  validate: Filled<Validate>;
+  /** Absolute path of the YAML file. */
+  configPath: string;
+  /** Directory relative paths in the config are resolved against. */
+  baseDir: string;
+  /** Hash of the resolved settings; shards of different configs never mix. */
+  configHash: string;
+}
+
+/** The part of a resolved config that is written into index.json (no machine-specific paths). */
+export function publicConfig(cfg: ResolvedConfig): Omit<ResolvedConfig, 'configPath' | 'baseDir'> {
+  const { configPath: _p, baseDir: _b, ...rest } = cfg;
+  return rest;
+}

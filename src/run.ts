@@ -1,0 +1,159 @@
+/**
+ * runPipeline: sources → documents → media → tokenize → mix → pack → write, plus index.json,
+ * stats.json and rejects.jsonl. Setup problems fail before any work; record problems become rejects.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Document, MediaDocument, Sample, PackedRow } from './model.js';
+import type { ResolvedConfig } from './config/types.js';
+import { publicConfig } from './config/types.js';
+import { loadConfig } from './config/load.js';
+import { ShardloomError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { Rejects } from './rejects.js';
+import { Stats } from './stats.js';
+import { rngFor } from './rng.js';
+import { Progress } from './progress.js';
+import { openSources, type OpenSource } from './sources/open.js';
+import { loadTokenizer, createTokenizerPool, type Tokenizer } from './tokenize/index.js';
+import { tokenizeDocuments } from './tokenize/sample.js';
+import { mixByTokens } from './mix/index.js';
+import { packSamples } from './pack/strategy.js';
+import { ShardWriter } from './shards/writer.js';
+import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
+import { RunStats } from './run-stats.js';
+import { prepareOutput } from './shards/output-dir.js';
+
+export interface RunOptions {
+  /** Output directory; overrides `output.dir` of the config. */
+  out?: string;
+  /** Replace an existing run in the output directory. */
+  overwrite?: boolean;
+  rank?: number;
+  worldSize?: number;
+  log?: Logger;
+  /** Show progress lines (default: true). */
+  progress?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  outDir: string;
+  index: IndexJson;
+  stats: ReturnType<RunStats['toJSON']>;
+}
+
+export async function runPipeline(config: string | ResolvedConfig, opts: RunOptions = {}): Promise<RunResult> {
+  const cfg = typeof config === 'string' ? loadConfig(config) : config;
+  const log = opts.log ?? createLogger();
+  const rank = opts.rank ?? 0;
+  const worldSize = opts.worldSize ?? 1;
+  const outDir = resolve(opts.out ?? join(cfg.baseDir, cfg.output.dir));
+  const signal = opts.signal ?? new AbortController().signal;
+
+  // Setup: everything that can fail for a reason other than one record, before any work.
+  await prepareOutput(outDir, cfg.configHash, !!opts.overwrite);
+  const stats = new Stats();
+  const rejects = new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects);
+  const sources = await openSources(cfg, { rank, worldSize, rejects, signal, log });
+  const tokenizer = await loadTokenizer({ name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast });
+  const eosId = eosIdOf(tokenizer, cfg.tokenizer.eos);
+  const pool = await createTokenizerPool(
+    { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast },
+    cfg.tokenizer.workers,
+  );
+  log.info(`run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}) → ${outDir}; tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}`);
+
+  const progress = new Progress(cfg.run.progressInterval, process.stderr, opts.progress ?? true);
+  const runStats = new RunStats(cfg, stats);
+  const writer = new ShardWriter({
+    dir: outDir,
+    prefix: 'part',
+    formats: cfg.output.formats,
+    maxRows: cfg.output.shardMaxRows,
+    maxBytes: cfg.output.shardMaxBytes,
+    rowGroupRows: cfg.output.rowGroupRows,
+    compression: cfg.output.compression,
+    metadata: shardMetadata(cfg, tokenizer),
+    special: tokenizer.special,
+    stride: cfg.v2pe.stride,
+    rng: rngFor(cfg.seed, `v2pe/${rank}`),
+    onShard: () => progress.shards++,
+  });
+
+  progress.start();
+  try {
+    const samplesOf = (src: OpenSource) => () =>
+      tokenizeDocuments(counted(src.documents(), src.name, progress, rejects, stats), pool, { special: tokenizer.special, eosId });
+    const mixed = mixByTokens(
+      sources.map((s) => ({ name: s.name, weight: s.weight, open: samplesOf(s) })),
+      { seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted },
+    );
+    const observed = runStats.observeSamples(mixed.samples, progress);
+    const packed = packSamples(observed, cfg.pack, (sample, reason, detail) =>
+      rejects.reject({ ...sample.provenance, reason, detail }),
+    );
+    for await (const row of packed as AsyncIterable<PackedRow>) {
+      if (signal.aborted) throw new ShardloomError('USAGE', 'run aborted');
+      runStats.observeRow(row);
+      progress.rows++;
+      await writer.add(row);
+    }
+    await writer.flush();
+    runStats.setMixReport(mixed.report);
+  } finally {
+    progress.stop();
+    await pool.close();
+    await rejects.close();
+  }
+
+  const index: IndexJson = {
+    formatVersion: FORMAT_VERSION,
+    name: cfg.name,
+    configHash: cfg.configHash,
+    rank,
+    worldSize,
+    tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize },
+    targets: runStats.targets,
+    shards: writer.shards,
+    totals: totalsOf(writer.shards),
+    config: publicConfig(cfg),
+  };
+  const statsJson = runStats.toJSON();
+  await writeJson(join(outDir, 'stats.json'), statsJson);
+  await writeJson(join(outDir, 'index.json'), index);
+  log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
+  return { outDir, index, stats: statsJson };
+}
+
+function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
+  if (eos === null) return null;
+  const ids = tok.encodeWithSpecial(eos);
+  if (ids.length !== 1) throw new ShardloomError('CONFIG_INVALID', `tokenizer.eos: "${eos}" is not a single token in ${tok.name} (it encodes to ${ids.length} ids)`);
+  return ids[0];
+}
+
+export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer): Record<string, string> {
+  return {
+    'shardloom.format_version': FORMAT_VERSION,
+    'shardloom.tokenizer': tok.name,
+    'shardloom.img_start_id': String(tok.special.imgStart),
+    'shardloom.img_end_id': String(tok.special.imgEnd),
+    'shardloom.img_context_id': String(tok.special.imgContext),
+    'shardloom.tile_size': String(cfg.images.tileSize),
+    'shardloom.tile_encoding': cfg.images.encoding,
+    'shardloom.config_hash': cfg.configHash,
+  };
+}
+
+/** Count documents as they are read: progress, stats, and the reject-run breaker. */
+async function* counted(docs: AsyncIterable<Document>, source: string, progress: Progress, rejects: Rejects, stats: Stats): AsyncGenerator<MediaDocument> {
+  for await (const d of docs) {
+    progress.record(d.provenance);
+    stats.incSource(source, 'documents');
+    rejects.ok(source);
+    yield d as MediaDocument;
+  }
+}
+
+export type { Sample };

@@ -1,0 +1,44 @@
+/**
+ * The output directory: refuse to mix two runs in one directory, and clear our own files on --overwrite.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, unlink, access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ShardloomError } from '../errors.js';
+
+const OURS = /^(part-\d+\.(parquet|arrow)(\.tmp)?|index\.json|stats\.json|rejects\.jsonl|run\.json)(\.tmp)?$/;
+
+export async function prepareOutput(dir: string, configHash: string, overwrite: boolean): Promise<void> {
+  if (existsSync(dir)) {
+    const names = await readdir(dir);
+    const ours = names.filter((n) => OURS.test(n));
+    if (ours.length > 0 && !overwrite) {
+      const previous = await previousHash(dir);
+      const what = previous && previous !== configHash ? `a different run (config ${previous}, this config is ${configHash})` : previous ? 'the output of this same config' : 'shards of an earlier run';
+      throw new ShardloomError('OUTPUT_CONFLICT', `output directory ${dir} already holds ${what}; pass --overwrite to replace it, or choose another --out`);
+    }
+    for (const n of ours) await unlink(join(dir, n));
+  } else {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new ShardloomError('OUTPUT_WRITE', `cannot create output directory ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new ShardloomError('OUTPUT_WRITE', `output directory ${dir} is not writable`, { cause: e });
+  }
+}
+
+async function previousHash(dir: string): Promise<string | undefined> {
+  for (const f of ['index.json', 'run.json']) {
+    try {
+      return (JSON.parse(await readFile(join(dir, f), 'utf8')) as { configHash?: string }).configHash;
+    } catch {
+      /* not there or unreadable: try the next */
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/** Plain-text tables of a run's statistics (for `run` and `stats`). */
+import type { IndexJson, StatsJson } from './index-file.js';
+import { fmt } from '../progress.js';
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const w = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(cells[0]), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const pct = (x: number) => (100 * x).toFixed(2) + ' %';
+
+export function formatStatsTable(index: IndexJson, stats: StatsJson): string {
+  const t = index.totals;
+  const out: string[] = [];
+  out.push(`${t.shards} shards, ${t.rows} rows, ${t.samples} samples, ${fmt(t.tokens)} tokens, ${t.tiles} tiles, ${fmt(t.bytes)}B on disk`);
+  out.push(`packing fill ${pct(stats.packing.fill)} of ${stats.packing.maxTokens}-token rows; ${stats.packing.chunksSplit} chunks of split samples`);
+  out.push('');
+  out.push(
+    table(
+      ['source', 'target', 'realised', 'tokens', 'text tokens', 'samples', 'read', 'rejected'],
+      Object.entries(stats.share).map(([name, s]) => [name, pct(s.target), pct(s.realised), s.tokens, s.textTokens, s.samples, stats.records.read[name] ?? 0, stats.records.rejected[name] ?? 0]),
+    ),
+  );
+  const reasons = Object.entries(stats.rejectsByReason);
+  if (reasons.length > 0) {
+    out.push('');
+    out.push(table(['reject reason', 'count'], reasons.sort((a, b) => b[1] - a[1])));
+  }
+  return out.join('\n');
+}

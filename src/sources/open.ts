@@ -1,0 +1,63 @@
+/**
+ * Open the configured sources: expand their paths into input units, take this rank's share, and give
+ * each source a lazy document stream over its units. A source with no input at all is a setup error;
+ * a listed file that is missing is a reject.
+ */
+import type { Document, SourceKind } from '../model.js';
+import type { ResolvedConfig, Source } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { Rejects } from '../rejects.js';
+import { ShardloomError } from '../errors.js';
+import { expandPaths, type InputUnit } from './units.js';
+import { assignUnits } from './assign.js';
+import type { SourceContext, SourceReader } from './types.js';
+import { textReader } from './text.js';
+
+/** One reader per source kind; a kind without a reader is a compile error here. */
+const readers = {
+  text: textReader,
+} satisfies Partial<Record<SourceKind, SourceReader<never>>>;
+
+export interface OpenSource {
+  name: string;
+  kind: SourceKind;
+  weight: number;
+  units: InputUnit[];
+  documents(): AsyncIterable<Document>;
+}
+
+export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger }
+
+export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promise<OpenSource[]> {
+  const out: OpenSource[] = [];
+  for (const [i, src] of cfg.sources.entries()) {
+    const reader = (readers as Partial<Record<string, SourceReader<never>>>)[src.kind] as SourceReader<Source> | undefined;
+    if (!reader) throw new ShardloomError('CONFIG_INVALID', `sources[${i}].kind: source kind "${src.kind}" is not supported yet`);
+    const { units, missing, emptyGlobs } = await expandPaths(src.name, src.paths, cfg.baseDir);
+    if (units.length === 0) {
+      throw new ShardloomError(
+        'INPUT_NOT_FOUND',
+        `sources[${i}] ("${src.name}"): no input files — ${[...missing, ...emptyGlobs].map((p) => `"${p}"`).join(', ')} matched nothing (paths are relative to ${cfg.baseDir})`,
+      );
+    }
+    for (const m of missing) ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
+    for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
+    const mine = assignUnits(units, ctx.rank, ctx.worldSize);
+    out.push({
+      name: src.name,
+      kind: src.kind,
+      weight: src.weight ?? 1,
+      units: mine,
+      documents: () => readUnits(reader, src, mine, ctx),
+    });
+  }
+  return out;
+}
+
+async function* readUnits(reader: SourceReader<Source>, src: Source, units: InputUnit[], ctx: OpenContext): AsyncGenerator<Document> {
+  const sctx: SourceContext = { signal: ctx.signal, reject: (r) => ctx.rejects.reject({ ...r, source: src.name }) };
+  for (const unit of units) {
+    if (ctx.signal.aborted) return;
+    yield* reader.read(unit, src, sctx);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The source contract: a reader turns one input unit (a file) into documents. Problems with a record
+ * (or with the whole file) become rejects through `ctx.reject`; a reader never throws for bad data.
+ */
+import type { Document } from '../model.js';
+import type { Source } from '../config/types.js';
+import type { RejectRecord } from '../stage.js';
+import type { InputUnit } from './units.js';
+
+export interface SourceContext {
+  reject(r: Omit<RejectRecord, 'source'>): void;
+  signal: AbortSignal;
+}
+
+export interface SourceReader<C extends Source = Source> {
+  /** Read the documents of one input unit, in file order. */
+  read(unit: InputUnit, cfg: C, ctx: SourceContext): AsyncIterable<Document>;
+}
