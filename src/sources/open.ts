@@ -12,10 +12,12 @@ import { expandPaths, type InputUnit } from './units.js';
 import { assignUnits } from './assign.js';
 import type { SourceContext, SourceReader } from './types.js';
 import { textReader } from './text.js';
+import { captionReader } from './caption.js';
 
 /** One reader per source kind; a kind without a reader is a compile error here. */
 const readers = {
   text: textReader,
+  caption: captionReader,
 } satisfies Partial<Record<SourceKind, SourceReader<never>>>;
 
 export interface OpenSource {

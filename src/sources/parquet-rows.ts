@@ -1,6 +1,7 @@
 /**
  * Rows of a Parquet file, one row group at a time (bounded memory), read with hyparquet — pure JS,
  * reads by byte range, with the common codecs (zstd, snappy, gzip, brotli, lz4) from hyparquet-compressors.
+ * Un-annotated BYTE_ARRAY columns stay bytes (image columns); UTF8/STRING columns come back as strings.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -32,7 +33,7 @@ export async function* parquetRowGroups(path: string, columns: string[]): AsyncG
     const n = Number(rg.num_rows);
     let rows;
     try {
-      rows = await parquetReadObjects({ file, metadata: meta, columns, rowStart: start, rowEnd: start + n, compressors });
+      rows = await parquetReadObjects({ file, metadata: meta, columns, rowStart: start, rowEnd: start + n, compressors, utf8: false });
     } catch (e) {
       throw new ParquetFileError(`row group at row ${start} is unreadable: ${(e as Error).message}`, { cause: e });
     }

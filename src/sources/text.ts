@@ -107,7 +107,10 @@ async function* readParquet(unit: InputUnit, cfg: TextSource, reject: RejectFn):
         const row = batch.firstRow + i;
         at = row;
         const loc = `row ${row}`;
-        const value = batch.rows[i][field];
+        const raw = batch.rows[i][field];
+        // A BYTE_ARRAY column without a UTF8 annotation comes back as bytes: decode it strictly.
+        const value = raw instanceof Uint8Array ? decodeUtf8(raw) ?? raw : raw;
+        if (value instanceof Uint8Array) { reject(loc, 'text.invalid_utf8', `"${field}" is not valid UTF-8`); continue; }
         const problem = textProblem(value, field, cfg.maxDocumentBytes ?? 64 << 20);
         if (problem) { reject(loc, problem[0], problem[1]); continue; }
         yield doc(unit, cfg, loc, idOf(unit, cfg, batch.rows[i], `row${row}`), value as string);
