@@ -157,10 +157,22 @@ function formatError(e: ErrorObject, doc: YamlDocument, lc: LineCounter, file: s
     case 'enum':
       return `${file}:${lineOf(doc, lc, path)}: ${displayPath(path)}: expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} but received ${describeValue(found)}`;
     case 'discriminator':
-      return `${file}:${lineOf(doc, lc, [...path, 'kind'])}: ${displayPath([...path, 'kind'])}: expected a source kind (text, caption) but received ${describeValue(valueAt(found, ['kind']))}`;
+      return `${file}:${lineOf(doc, lc, [...path, 'kind'])}: ${displayPath([...path, 'kind'])}: expected a source kind (${Object.keys(sourceDefinitions()).join(', ')}) but received ${describeValue(valueAt(found, ['kind']))}`;
     default:
       return `${file}:${lineOf(doc, lc, path)}: ${displayPath(path)}: ${e.message ?? e.keyword} but received ${describeValue(found)}`;
   }
+}
+
+/** Source kind → schema definition name, read from the schema's Source.oneOf. */
+function sourceDefinitions(): Record<string, string> {
+  const defs = pipelineSchema().definitions as Record<string, { oneOf?: { $ref: string }[]; properties?: { kind?: { const?: string } } }>;
+  const out: Record<string, string> = {};
+  for (const { $ref } of defs.Source.oneOf ?? []) {
+    const name = $ref.split('/').pop()!;
+    const kind = defs[name].properties?.kind?.const;
+    if (kind) out[kind] = name;
+  }
+  return out;
 }
 
 function allowedKeys(path: (string | number)[], data: unknown): string {
@@ -169,8 +181,9 @@ function allowedKeys(path: (string | number)[], data: unknown): string {
   const top = path[0];
   if (top === 'sources' && typeof path[1] === 'number') {
     const kind = (valueAt(data, path) as { kind?: string })?.kind;
-    const def = kind === 'caption' ? 'CaptionSource' : 'TextSource';
-    return Object.keys(schema.definitions[def].properties ?? {}).join(', ');
+    const def = sourceDefinitions()[kind ?? ''] ?? 'TextSource';
+    const sub = path.length > 2 ? (schema.definitions[def].properties?.[String(path[2])] as { $ref?: string } | undefined)?.$ref?.split('/').pop() : undefined;
+    return Object.keys(schema.definitions[sub ?? def].properties ?? {}).join(', ');
   }
   const ref = (schema.properties[String(top)] as { $ref?: string } | undefined)?.$ref?.split('/').pop();
   return ref ? Object.keys(schema.definitions[ref].properties ?? {}).join(', ') : '?';

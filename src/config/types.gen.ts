@@ -1,6 +1,6 @@
 /* Generated from schemas/pipeline.schema.json by `npm run gen:types` — do not edit. */
 
-export type Source = TextSource | CaptionSource;
+export type Source = TextSource | CaptionSource | InterleavedSource;
 /**
  * Files or globs (relative to the config file); brace ranges like {00000..00099} are expanded.
  *
@@ -135,6 +135,86 @@ export interface CaptionSource {
    * Column / WebDataset extension holding the caption.
    */
   captionField?: string;
+}
+export interface InterleavedSource {
+  kind: "interleaved";
+  /**
+   * Unique name; appears in sample_sources and stats.
+   */
+  name: string;
+  paths: Paths;
+  /**
+   * Target share of tokens (text + visual); normalised over all sources.
+   */
+  weight?: number;
+  /**
+   * auto: .parquet = OBELICS, .jsonl[.gz|.zst] = MMC4.
+   */
+  format?: "auto" | "obelics" | "mmc4";
+  imageStore?: ImageStore;
+  /**
+   * An image that cannot be fetched or decoded: drop it (counted) or reject the whole document.
+   */
+  onMissingImage?: "drop" | "reject";
+  /**
+   * More images than this follow tooManyImages.
+   */
+  maxImagesPerDoc?: number;
+  /**
+   * Documents over maxImagesPerDoc, or with more tiles than pack.maxTiles: drop the trailing images (counted), shrink each image's maxTiles (InternVL's multi-image rule), or reject.
+   */
+  tooManyImages?: "drop" | "shrink" | "reject";
+  /**
+   * MMC4: drop images whose matched_sim is below this (OpenFlamingo uses 0.24).
+   */
+  minSimilarity?: number;
+  /**
+   * Skip an image whose content hash was already seen in this run (counted).
+   */
+  dedupImages?: boolean;
+  /**
+   * Column names, when they differ from the published datasets.
+   */
+  field?: {
+    images?: string;
+    texts?: string;
+    metadata?: string;
+    generalMetadata?: string;
+  };
+}
+/**
+ * Where image URLs are resolved: a local directory or tar (keyed by SHA-1 of the URL, or through a manifest URL → file), or HTTP(S).
+ */
+export interface ImageStore {
+  type: "dir" | "tar" | "http";
+  /**
+   * dir/tar: the directory or tar file (relative to the config file).
+   */
+  path?: string;
+  /**
+   * sha1: file named by the hex SHA-1 of the URL (any extension); manifest: a JSONL of {url, file}.
+   */
+  keyBy?: "sha1" | "manifest";
+  /**
+   * keyBy manifest: JSONL file of {"url", "file"} lines.
+   */
+  manifest?: string;
+  /**
+   * http: requests in flight.
+   */
+  concurrency?: number;
+  /**
+   * http: per request.
+   */
+  timeoutSeconds?: number;
+  /**
+   * http: retries with exponential back-off for 5xx, 429 and network errors.
+   */
+  retries?: number;
+  /**
+   * http: keep fetched images here (by SHA-1 of the URL) and reuse them.
+   */
+  cacheDir?: string;
 }
 export interface Mix {
   /**

@@ -1,39 +1,80 @@
 /**
- * The media stage: documents with image references become documents with tiled images. Pixel work
- * goes through the compute backend, several documents in flight, results in input order. An image that
- * cannot be used rejects its document (a caption pair without its image is no sample).
+ * The media stage: documents with image references become documents with tiled images. Pixel work goes
+ * through the compute backend, several documents in flight, results in input order. Each source has a
+ * policy for images that cannot be used (drop the image, counted, or reject the document) and for
+ * documents with too many images or tiles (drop trailing images, shrink each image's tile budget as
+ * InternVL does for multi-image samples, or reject).
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Document, ImageRef, MediaDocument, MediaSegment } from '../model.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Rejects } from '../rejects.js';
+import type { Stats } from '../stats.js';
 import type { ComputeBackend } from '../compute/index.js';
+import type { ImageStore } from './image-store.js';
 import { MediaError } from './errors.js';
 import { mapOrdered } from '../concurrency.js';
 import { perImageMaxTiles } from './tiling.js';
 
+export interface MediaPolicy {
+  store?: ImageStore;
+  onImageError: 'drop' | 'reject';
+  maxImages: number;
+  tooMany: 'drop' | 'shrink' | 'reject';
+  /** Skip images whose content was already seen in this run. */
+  dedup: boolean;
+}
+
 export interface MediaStageOptions {
   compute: ComputeBackend;
   images: ResolvedConfig['images'];
+  /** Tiles one packed sequence may hold: a document must fit it. */
+  packMaxTiles: number;
   concurrency: number;
   rejects: Rejects;
+  stats: Stats;
+  policy: MediaPolicy;
+  /** Shared across sources: content hashes seen (when dedup is on). */
+  seen?: Set<string>;
 }
 
 export async function* mediaStage(docs: AsyncIterable<Document>, opts: MediaStageOptions): AsyncGenerator<MediaDocument> {
-  const results = mapOrdered(docs, opts.concurrency, (d) => tileDocument(d, opts).catch((e: unknown) => e as Error));
-  for await (const r of results) {
-    if (r instanceof Error) continue; // already rejected in tileDocument
-    if (r) yield r;
+  for await (const r of mapOrdered(docs, opts.concurrency, (d) => tileDocument(d, opts))) if (r) yield r;
+}
+
+/** Worst-case tiles of one image allowed `m` tiles: the grid plus a thumbnail when the grid has more than one. */
+const worstTiles = (m: number) => m + (m > 1 ? 1 : 0);
+
+/** Plan the tile budget: how many images to keep and each one's maxTiles. Null: reject the document. */
+export function budget(n: number, images: ResolvedConfig['images'], packMaxTiles: number, policy: MediaPolicy): { keep: number; maxTiles: number } | null {
+  let keep = n;
+  if (n > policy.maxImages) {
+    if (policy.tooMany === 'reject') return null;
+    keep = policy.maxImages;
   }
+  let m = images.multiImage === 'divide' ? perImageMaxTiles(images.maxTiles, keep) : images.maxTiles;
+  if (keep * worstTiles(m) > packMaxTiles) {
+    if (policy.tooMany === 'reject') return null;
+    if (policy.tooMany === 'shrink') while (m > 1 && keep * worstTiles(m) > packMaxTiles) m--;
+    while (keep > 0 && keep * worstTiles(m) > packMaxTiles) keep--;
+  }
+  return { keep, maxTiles: Math.max(m, 1) };
 }
 
 async function tileDocument(doc: Document, opts: MediaStageOptions): Promise<MediaDocument | null> {
-  const nImages = doc.segments.filter((s) => s.type === 'image').length;
-  if (nImages === 0) return doc as MediaDocument;
-  const maxTiles = opts.images.multiImage === 'divide' ? perImageMaxTiles(opts.images.maxTiles, nImages) : opts.images.maxTiles;
+  const n = doc.segments.filter((s) => s.type === 'image').length;
+  if (n === 0) return doc as MediaDocument;
+  const { policy, stats } = opts;
+  const plan = budget(n, opts.images, opts.packMaxTiles, policy);
+  if (!plan || plan.keep === 0) {
+    opts.rejects.reject({ ...doc.provenance, reason: 'doc.too_many_images', detail: `${n} images; maxImagesPerDoc ${policy.maxImages}, pack.maxTiles ${opts.packMaxTiles}` });
+    return null;
+  }
+  if (plan.keep < n) stats.inc('images.dropped.too_many', n - plan.keep);
   const tileOpts = {
-    minTiles: Math.min(opts.images.minTiles, maxTiles),
-    maxTiles,
+    minTiles: Math.min(opts.images.minTiles, plan.maxTiles),
+    maxTiles: plan.maxTiles,
     tileSize: opts.images.tileSize,
     encoding: opts.images.encoding,
     quality: opts.images.quality,
@@ -41,26 +82,48 @@ async function tileDocument(doc: Document, opts: MediaStageOptions): Promise<Med
     maxPixels: opts.images.maxPixels,
   };
   const segments: MediaSegment[] = [];
+  let imagesSeen = 0;
   for (const seg of doc.segments) {
     if (seg.type !== 'image') {
       segments.push(seg as MediaSegment);
       continue;
     }
+    if (imagesSeen++ >= plan.keep) continue;
     try {
-      const bytes = await imageBytes(seg.image, opts.images.maxBytes);
+      const bytes = await imageBytes(seg.image, opts.images.maxBytes, policy.store);
+      if (policy.dedup && opts.seen) {
+        const h = createHash('sha1').update(bytes).digest('base64');
+        if (opts.seen.has(h)) { stats.inc('images.dropped.duplicate'); continue; }
+        opts.seen.add(h);
+      }
       segments.push({ type: 'image', image: await opts.compute.tileImage(bytes, tileOpts) });
+      stats.inc('images.tiled');
     } catch (e) {
       const reason = e instanceof MediaError ? e.reason : 'image.error';
-      opts.rejects.reject({ ...doc.provenance, reason, detail: (e as Error).message });
-      return null;
+      if (policy.onImageError === 'reject') {
+        opts.rejects.reject({ ...doc.provenance, reason, detail: (e as Error).message });
+        return null;
+      }
+      stats.inc(`images.dropped.${reason}`);
+      stats.inc('images.dropped');
     }
+  }
+  if (!segments.some((s) => s.type === 'image' || (s.type === 'text' && s.text.trim()))) {
+    opts.rejects.reject({ ...doc.provenance, reason: 'doc.empty_after_images', detail: 'every image was dropped and there is no text' });
+    return null;
   }
   return { ...doc, segments };
 }
 
-async function imageBytes(ref: ImageRef, maxBytes: number): Promise<Uint8Array> {
-  if (ref.kind === 'bytes') return ref.bytes;
-  if (ref.kind === 'url') throw new MediaError('image.url_unsupported', `image URLs need an image store (not configured): ${ref.url}`);
+async function imageBytes(ref: ImageRef, maxBytes: number, store?: ImageStore): Promise<Uint8Array> {
+  if (ref.kind === 'bytes') {
+    if (ref.bytes.length > maxBytes) throw new MediaError('image.too_large', `${ref.bytes.length} bytes > images.maxBytes ${maxBytes}`);
+    return ref.bytes;
+  }
+  if (ref.kind === 'url') {
+    if (!store) throw new MediaError('image.no_store', `image URL but the source has no imageStore: ${ref.url}`);
+    return store.get(ref.url);
+  }
   const st = await stat(ref.path).catch(() => null);
   if (!st) throw new MediaError('image.missing', `image file ${ref.path} does not exist`);
   if (st.size > maxBytes) throw new MediaError('image.too_large', `${st.size} bytes > images.maxBytes ${maxBytes}`);

@@ -9,6 +9,8 @@ import type { InputUnit } from './units.js';
 
 export interface SourceContext {
   reject(r: Omit<RejectRecord, 'source'>): void;
+  /** Count something dropped on purpose (not a reject), e.g. `images.dropped.similarity`. */
+  count?(name: string, n?: number): void;
   signal: AbortSignal;
 }
 

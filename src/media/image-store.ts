@@ -1,0 +1,167 @@
+/**
+ * Image stores: resolve an image URL to its bytes. Interleaved web data (OBELICS, MMC4) names images by
+ * URL; a build keeps them in a local directory or tar (file named by the SHA-1 of the URL, or listed in a
+ * manifest URL → file) or fetches them over HTTP(S) with bounded concurrency, timeouts, retries with
+ * back-off, a size limit and an on-disk cache.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { MediaError } from './errors.js';
+import { indexTar, type TarIndex } from './tar-index.js';
+import { decodeUtf8, fileBytes, splitLines } from '../sources/lines.js';
+
+export interface ImageStore {
+  get(url: string): Promise<Uint8Array>;
+}
+
+export interface ImageStoreConfig {
+  type: 'dir' | 'tar' | 'http';
+  path?: string;
+  keyBy?: 'sha1' | 'manifest';
+  manifest?: string;
+  concurrency?: number;
+  timeoutSeconds?: number;
+  retries?: number;
+  cacheDir?: string;
+}
+
+export const urlKey = (url: string) => createHash('sha1').update(url).digest('hex');
+const EXTENSIONS = ['', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif'];
+
+export async function createImageStore(cfg: ImageStoreConfig, maxBytes: number): Promise<ImageStore> {
+  const manifest = cfg.keyBy === 'manifest' ? await loadManifest(requirePath(cfg.manifest, 'manifest')) : null;
+  if (cfg.type === 'dir') return dirStore(requirePath(cfg.path, 'path'), manifest, maxBytes);
+  if (cfg.type === 'tar') return tarStore(await indexTar(requirePath(cfg.path, 'path')), requirePath(cfg.path, 'path'), manifest, maxBytes);
+  return httpStore(cfg, maxBytes);
+}
+
+function requirePath(p: string | undefined, key: string): string {
+  if (!p) throw new MediaError('config', `imageStore.${key} is required for this store type`);
+  return p;
+}
+
+/** URL → file name, from a JSONL manifest of {"url", "file"} lines (held in memory: one entry per image). */
+async function loadManifest(path: string): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  for await (const line of splitLines(fileBytes(path))) {
+    const s = decodeUtf8(line.bytes)?.trim();
+    if (!s) continue;
+    try {
+      const r = JSON.parse(s) as { url?: unknown; file?: unknown };
+      if (typeof r.url === 'string' && typeof r.file === 'string') m.set(r.url, r.file);
+    } catch {
+      /* a bad manifest line only makes its image missing */
+    }
+  }
+  return m;
+}
+
+function dirStore(dir: string, manifest: Map<string, string> | null, maxBytes: number): ImageStore {
+  return {
+    async get(url) {
+      const candidates = manifest
+        ? [manifest.get(url)].filter((x): x is string => !!x).map((f) => join(dir, f))
+        : [
+            // A plain file name (MMC4's image_name) is looked up as it is; a URL by the SHA-1 of the URL.
+            ...(/^[a-z][a-z0-9+.-]*:/i.test(url) || url.includes('..') ? [] : [join(dir, url)]),
+            ...EXTENSIONS.flatMap((e) => [join(dir, urlKey(url) + e), join(dir, urlKey(url).slice(0, 2), urlKey(url) + e)]),
+          ];
+      for (const p of candidates) {
+        const st = await stat(p).catch(() => null);
+        if (!st?.isFile()) continue;
+        if (st.size > maxBytes) throw new MediaError('image.too_large', `${p}: ${st.size} bytes > images.maxBytes ${maxBytes}`);
+        return readFile(p);
+      }
+      throw new MediaError('image.missing', `not in the image directory ${dir}: ${url}`);
+    },
+  };
+}
+
+function tarStore(index: TarIndex, path: string, manifest: Map<string, string> | null, maxBytes: number): ImageStore {
+  return {
+    async get(url) {
+      const entry = manifest ? index.byName.get(manifest.get(url) ?? '') : index.byStem.get(urlKey(url));
+      if (!entry) throw new MediaError('image.missing', `not in the image tar ${path}: ${url}`);
+      if (entry.size > maxBytes) throw new MediaError('image.too_large', `${entry.name}: ${entry.size} bytes > images.maxBytes ${maxBytes}`);
+      const fh = await open(path, 'r');
+      try {
+        const buf = Buffer.alloc(entry.size);
+        await fh.read(buf, 0, entry.size, entry.offset);
+        return buf;
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
+
+function httpStore(cfg: ImageStoreConfig, maxBytes: number): ImageStore {
+  const limit = pLimit(cfg.concurrency ?? 16);
+  const timeoutMs = (cfg.timeoutSeconds ?? 20) * 1000;
+  const retries = cfg.retries ?? 2;
+  return {
+    get: (url) =>
+      limit(async () => {
+        const cached = cfg.cacheDir ? join(cfg.cacheDir, urlKey(url)) : null;
+        if (cached && existsSync(cached)) return readFile(cached);
+        const bytes = await fetchWithRetry(url, timeoutMs, retries, maxBytes);
+        if (cached) {
+          await mkdir(cfg.cacheDir!, { recursive: true });
+          await writeFile(cached + '.tmp', bytes);
+          await rename(cached + '.tmp', cached);
+        }
+        return bytes;
+      }),
+  };
+}
+
+async function fetchWithRetry(url: string, timeoutMs: number, retries: number, maxBytes: number): Promise<Uint8Array> {
+  let last: MediaError = new MediaError('image.fetch_failed', url);
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+    try {
+      return await fetchOnce(url, timeoutMs, maxBytes);
+    } catch (e) {
+      last = e instanceof MediaError ? e : new MediaError('image.fetch_failed', `${url}: ${(e as Error).message}`);
+      if (!(last as MediaError & { retryable?: boolean }).retryable) break;
+    }
+  }
+  throw last;
+}
+
+async function fetchOnce(url: string, timeoutMs: number, maxBytes: number): Promise<Uint8Array> {
+  const retryable = (e: MediaError) => Object.assign(e, { retryable: true });
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  } catch (e) {
+    const timeout = (e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError';
+    throw retryable(new MediaError(timeout ? 'image.timeout' : 'image.fetch_failed', `${url}: ${timeout ? `no answer in ${timeoutMs} ms` : (e as Error).message}`));
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    const err = new MediaError('image.fetch_failed', `${url}: HTTP ${res.status}`);
+    throw res.status >= 500 || res.status === 429 ? retryable(err) : err;
+  }
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new MediaError('image.too_large', `${url}: ${declared} bytes > images.maxBytes ${maxBytes}`);
+  }
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  try {
+    for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+      n += c.length;
+      if (n > maxBytes) throw new MediaError('image.too_large', `${url}: more than images.maxBytes ${maxBytes} bytes`);
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (e instanceof MediaError) throw e;
+    throw retryable(new MediaError('image.timeout', `${url}: body not complete in ${timeoutMs} ms (${(e as Error).message})`));
+  }
+  return Buffer.concat(chunks);
+}
