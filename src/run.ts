@@ -1,10 +1,11 @@
 /**
  * runPipeline: sources → documents → media → tokenize → mix → pack → write, plus index.json,
  * stats.json and rejects.jsonl. Setup problems fail before any work; record problems become rejects.
+ * A run can be interrupted at any point and resumed (see shards/journal.ts); the output is then
+ * byte-identical to an uninterrupted run.
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Document, MediaDocument, Sample, PackedRow } from './model.js';
+import type { Document, MediaDocument, PackedRow } from './model.js';
 import type { ResolvedConfig } from './config/types.js';
 import { publicConfig } from './config/types.js';
 import { loadConfig } from './config/load.js';
@@ -15,7 +16,7 @@ import { Stats } from './stats.js';
 import { rngFor } from './rng.js';
 import { Progress } from './progress.js';
 import { openSources, type OpenSource } from './sources/open.js';
-import { loadTokenizer, createTokenizerPool, type Tokenizer } from './tokenize/index.js';
+import { loadTokenizer, createTokenizerPool, type Tokenizer, type TokenizerConfig } from './tokenize/index.js';
 import { tokenizeDocuments } from './tokenize/sample.js';
 import { mixByTokens } from './mix/index.js';
 import { packSamples } from './pack/strategy.js';
@@ -23,18 +24,27 @@ import { ShardWriter } from './shards/writer.js';
 import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
 import { RunStats } from './run-stats.js';
 import { prepareOutput } from './shards/output-dir.js';
+import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
+import { resolveRank } from './scale/rank.js';
+import { createCompute, type ComputeBackend } from './compute/index.js';
+import { createMediaStages } from './media/policies.js';
 
 export interface RunOptions {
-  /** Output directory; overrides `output.dir` of the config. */
+  /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */
   out?: string;
   /** Replace an existing run in the output directory. */
   overwrite?: boolean;
+  /** Continue an interrupted run: keep its verified shards, redo the rest. */
+  resume?: boolean;
   rank?: number;
   worldSize?: number;
   log?: Logger;
   /** Show progress lines (default: true). */
   progress?: boolean;
+  /** Abort the run (finished shards are kept, the partial one is discarded, the index marks the run incomplete). */
   signal?: AbortSignal;
+  /** Environment to read rank variables from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunResult {
@@ -46,23 +56,34 @@ export interface RunResult {
 export async function runPipeline(config: string | ResolvedConfig, opts: RunOptions = {}): Promise<RunResult> {
   const cfg = typeof config === 'string' ? loadConfig(config) : config;
   const log = opts.log ?? createLogger();
-  const rank = opts.rank ?? 0;
-  const worldSize = opts.worldSize ?? 1;
-  const outDir = resolve(opts.out ?? join(cfg.baseDir, cfg.output.dir));
+  const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
+  const root = resolve(opts.out ?? join(cfg.baseDir, cfg.output.dir));
+  const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
   const signal = opts.signal ?? new AbortController().signal;
 
   // Setup: everything that can fail for a reason other than one record, before any work.
-  await prepareOutput(outDir, cfg.configHash, !!opts.overwrite);
+  if (opts.resume && opts.overwrite) throw new ShardloomError('USAGE', '--resume and --overwrite exclude each other');
+  await prepareOutput(outDir, cfg.configHash, !!opts.overwrite, !!opts.resume);
+  const kept = opts.resume ? await verifiedShards(outDir) : [];
+  if (opts.resume) {
+    const removed = await removeUnverified(outDir, kept);
+    log.info(`resume: keeping ${kept.length} verified shard(s)${removed.length ? `, discarding ${removed.join(', ')}` : ''}`);
+  }
+  await writeJson(join(outDir, 'run.json'), { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
   const stats = new Stats();
   const rejects = new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects);
   const sources = await openSources(cfg, { rank, worldSize, rejects, signal, log });
-  const tokenizer = await loadTokenizer({ name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast });
+  const tokCfg: TokenizerConfig = { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast };
+  const tokenizer = await loadTokenizer(tokCfg);
   const eosId = eosIdOf(tokenizer, cfg.tokenizer.eos);
-  const pool = await createTokenizerPool(
-    { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast },
-    cfg.tokenizer.workers,
+  const needsPixels = sources.some((s) => s.kind !== 'text');
+  const compute: ComputeBackend | null = needsPixels ? await createCompute({ backend: cfg.compute.backend, concurrency: cfg.compute.concurrency }, log) : null;
+  const media = await createMediaStages(cfg, { compute, rejects, stats });
+  const pool = await createTokenizerPool(tokCfg, cfg.tokenizer.workers);
+  log.info(
+    `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
+      `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
   );
-  log.info(`run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}) → ${outDir}; tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}`);
 
   const progress = new Progress(cfg.run.progressInterval, process.stderr, opts.progress ?? true);
   const runStats = new RunStats(cfg, stats);
@@ -78,32 +99,42 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     special: tokenizer.special,
     stride: cfg.v2pe.stride,
     rng: rngFor(cfg.seed, `v2pe/${rank}`),
-    onShard: () => progress.shards++,
+    kept,
+    onShard: async (rec, reused) => {
+      progress.shards++;
+      if (!reused) await appendJournal(outDir, rec);
+    },
   });
 
+  let complete = false;
   progress.start();
   try {
     const samplesOf = (src: OpenSource) => () =>
-      tokenizeDocuments(counted(src.documents(), src.name, progress, rejects, stats), pool, { special: tokenizer.special, eosId });
+      tokenizeDocuments(media[src.name](counted(src.documents(), src.name, progress, rejects, stats)), pool, { special: tokenizer.special, eosId });
     const mixed = mixByTokens(
       sources.map((s) => ({ name: s.name, weight: s.weight, open: samplesOf(s) })),
       { seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted },
     );
     const observed = runStats.observeSamples(mixed.samples, progress);
-    const packed = packSamples(observed, cfg.pack, (sample, reason, detail) =>
-      rejects.reject({ ...sample.provenance, reason, detail }),
-    );
+    const packed = packSamples(observed, cfg.pack, (sample, reason, detail) => rejects.reject({ ...sample.provenance, reason, detail }));
     for await (const row of packed as AsyncIterable<PackedRow>) {
-      if (signal.aborted) throw new ShardloomError('USAGE', 'run aborted');
+      if (signal.aborted) break;
       runStats.observeRow(row);
       progress.rows++;
       await writer.add(row);
     }
-    await writer.flush();
+    if (signal.aborted) {
+      const dropped = writer.discard();
+      log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
+    } else {
+      await writer.flush();
+      complete = true;
+    }
     runStats.setMixReport(mixed.report);
   } finally {
     progress.stop();
     await pool.close();
+    await compute?.close();
     await rejects.close();
   }
 
@@ -111,6 +142,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     formatVersion: FORMAT_VERSION,
     name: cfg.name,
     configHash: cfg.configHash,
+    complete,
     rank,
     worldSize,
     tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize },
@@ -122,7 +154,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const statsJson = runStats.toJSON();
   await writeJson(join(outDir, 'stats.json'), statsJson);
   await writeJson(join(outDir, 'index.json'), index);
-  log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
+  if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
   return { outDir, index, stats: statsJson };
 }
 
@@ -147,13 +179,13 @@ export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer): Record<strin
 }
 
 /** Count documents as they are read: progress, stats, and the reject-run breaker. */
-async function* counted(docs: AsyncIterable<Document>, source: string, progress: Progress, rejects: Rejects, stats: Stats): AsyncGenerator<MediaDocument> {
+async function* counted(docs: AsyncIterable<Document>, source: string, progress: Progress, rejects: Rejects, stats: Stats): AsyncGenerator<Document> {
   for await (const d of docs) {
     progress.record(d.provenance);
     stats.incSource(source, 'documents');
     rejects.ok(source);
-    yield d as MediaDocument;
+    yield d;
   }
 }
 
-export type { Sample };
+export type { MediaDocument };

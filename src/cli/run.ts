@@ -3,7 +3,7 @@ import { runPipeline } from '../run.js';
 import { createLogger } from '../log.js';
 import { formatStatsTable } from '../shards/report.js';
 
-interface Args { config: string; out?: string; overwrite: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean }
+interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean }
 
 export function runCommand(setCode: (c: number) => void): CommandModule<object, Args> {
   return {
@@ -14,18 +14,37 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         .positional('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML file (see pipelines/ and schemas/pipeline.schema.json)' })
         .option('out', { type: 'string', describe: 'Output directory (default: output.dir of the config, relative to the config file)' })
         .option('overwrite', { type: 'boolean', default: false, describe: 'Replace a previous run in the output directory' })
-        .option('rank', { type: 'number', describe: 'This process\'s part of a larger job (0-based)' })
-        .option('world-size', { type: 'number', describe: 'Number of parts of the job' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: keep its verified shards, redo the rest (output identical to an uninterrupted run)' })
+        .option('rank', { type: 'number', describe: 'This process\'s part of a larger job, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)' })
+        .option('world-size', { type: 'number', describe: 'Number of parts of the job (default: SLURM_ARRAY_TASK_COUNT or SHARDLOOM_WORLD_SIZE, else 1); each rank writes OUT/rank-RRRRR/' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the result (index totals and stats) as JSON on stdout' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress lines' })
         .example('$0 run pipelines/sample.yaml', 'Build the sample mix into out/sample')
-        .example('$0 run mix.yaml --out /data/shards --overwrite', 'Rebuild into another directory'),
+        .example('$0 run mix.yaml --out /data/shards --resume', 'Continue a run that was killed')
+        .example('$0 run mix.yaml --rank 3 --world-size 16 --out /data/shards', 'Part 3 of 16; then: shardloom merge /data/shards'),
     handler: async (a) => {
       const log = createLogger(a.quiet ? 'warn' : 'info');
-      const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, rank: a.rank, worldSize: a['world-size'], log, progress: !a.quiet });
-      if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
-      else process.stdout.write(`Shards written to ${res.outDir}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
-      setCode(0);
+      // SIGINT/SIGTERM: stop pulling input, keep finished shards, discard the partial one, write the index.
+      const ac = new AbortController();
+      let signalCode = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (signalCode) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: leave at once
+        signalCode = sig === 'SIGINT' ? 130 : 143;
+        log.warn(`${sig}: stopping after the current record; finished shards are kept (use --resume to continue)`);
+        ac.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, resume: a.resume, rank: a.rank, worldSize: a['world-size'], log, progress: !a.quiet, signal: ac.signal });
+        if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: res.index.complete, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
+        else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
+        else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);
+        setCode(res.index.complete ? 0 : signalCode || 3);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     },
   };
 }

@@ -58,7 +58,7 @@ export function parseConfig(text: string, file: string): ResolvedConfig {
 }
 
 function resolveConfig(cfg: PipelineConfig, file: string): ResolvedConfig {
-  const resolved = { ...cfg, configPath: file, baseDir: dirname(file) } as ResolvedConfig;
+  const resolved = { ...cfg, configPath: file, baseDir: dirname(file) } as unknown as ResolvedConfig;
   resolved.configHash = configHash(cfg);
   return resolved;
 }

@@ -12,6 +12,8 @@ export interface IndexJson {
   formatVersion: string;
   name: string;
   configHash: string;
+  /** False when the run was interrupted: what is listed is finished and verified; `run --resume` completes it. */
+  complete: boolean;
   rank: number;
   worldSize: number;
   tokenizer: { name: string; imgStart: number; imgEnd: number; imgContext: number; vocabSize: number };

@@ -122,7 +122,7 @@ function checkSchema(meta: Awaited<ReturnType<typeof readShardMetadata>>, index:
 type Row = Awaited<ReturnType<typeof readShardRows>> extends AsyncIterable<infer R> ? R : never;
 
 function checkRow(r: Row, special: SpecialIds, where: { shard: string; row: number }, fail: (f: ValidationFailure) => void): void {
-  const sum = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (x: number, y: number) => x + y, 0) as number;
+  const sum = (a: ArrayLike<number>) => { let t = 0; for (let i = 0; i < a.length; i++) t += a[i]; return t; };
   const n = r.inputIds.length;
   const bad = (check: string, message: string) => fail({ check, ...where, message });
   if (r.numTokens !== n) bad('row', `num_tokens ${r.numTokens} ≠ len(input_ids) ${n}`);

@@ -47,8 +47,10 @@ export interface ShardWriterOptions {
   special: SpecialIds;
   stride: number | number[];
   rng: Rng;
-  /** Called after each shard is final. */
-  onShard?: (s: ShardRecord) => void;
+  /** Called after each shard is final (also for shards kept from an earlier, interrupted run). */
+  onShard?: (s: ShardRecord, reused: boolean) => void | Promise<void>;
+  /** Shards already written and verified by an earlier run (resume): replayed, not rewritten. */
+  kept?: ShardRecord[];
 }
 
 export class ShardWriter {
@@ -66,6 +68,14 @@ export class ShardWriter {
     if (this.rows.length >= this.opts.maxRows || this.bytes >= this.opts.maxBytes) await this.flush();
   }
 
+  /** Drop the rows gathered for the current shard (on interruption: a partial shard is never written). */
+  discard(): number {
+    const n = this.rows.length;
+    this.rows = [];
+    this.bytes = 0;
+    return n;
+  }
+
   /** Write what is gathered as a shard (no-op when empty). */
   async flush(): Promise<void> {
     if (this.rows.length === 0) return;
@@ -73,6 +83,17 @@ export class ShardWriter {
     this.rows = [];
     this.bytes = 0;
     const index = this.next++;
+    const kept = this.opts.kept?.[index];
+    if (kept) {
+      // The stream is deterministic, so a replayed shard must have the rows the journal says.
+      const rec = summarize(index, rows, kept.files);
+      if (rec.rows !== kept.rows || rec.tokens !== kept.tokens) {
+        throw new ShardloomError('OUTPUT_CONFLICT', `resume: shard ${index} replays with ${rec.rows} rows / ${rec.tokens} tokens but was written with ${kept.rows} / ${kept.tokens} — the inputs changed since the run started; rerun with --overwrite`);
+      }
+      this.shards.push(kept);
+      await this.opts.onShard?.(kept, true);
+      return;
+    }
     const table = rowsToTable(rows, this.opts.metadata);
     const files: ShardFile[] = [];
     for (const format of this.opts.formats) {
@@ -81,7 +102,7 @@ export class ShardWriter {
     }
     const rec = summarize(index, rows, files);
     this.shards.push(rec);
-    this.opts.onShard?.(rec);
+    await this.opts.onShard?.(rec, false);
   }
 
   private async writeOne(table: ReturnType<typeof rowsToTable>, name: string, format: ShardFormat): Promise<ShardFile> {

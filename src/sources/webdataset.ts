@@ -37,7 +37,7 @@ export async function* wdsSamples(path: string, maxMemberBytes: number): AsyncGe
       const parts = h.type === 'file' ? splitMemberName(h.name) : null;
       if (!parts || (h.size ?? 0) > maxMemberBytes) {
         entry.resume();
-        await new Promise((r) => entry.on('end', r));
+        await new Promise<void>((r) => entry.on('end', () => r()));
         continue;
       }
       const chunks: Buffer[] = [];

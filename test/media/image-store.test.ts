@@ -34,8 +34,8 @@ describe('image store: directory and tar', () => {
   test('tar read by offset without extracting, long names included', async () => {
     const p = pack();
     const chunks: Buffer[] = [];
-    p.on('data', (c: Buffer) => chunks.push(c));
-    const done = new Promise((r) => p.on('end', r));
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
+    const done = new Promise<void>((r) => p.on('end', () => r()));
     p.entry({ name: `${urlKey('http://t/1.jpg')}.jpg` }, bytes('tar-one'));
     p.entry({ name: 'deep/' + 'x'.repeat(120) + '/named.webp' }, bytes('long-name'));
     p.entry({ name: 'big.jpg' }, Buffer.alloc(5000, 1));

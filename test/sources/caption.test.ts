@@ -16,8 +16,8 @@ const img = (n: number) => Buffer.from(`fake-image-bytes-${n}`);
 async function tar(path: string, members: [string, Buffer | string][]) {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => p.on('end', r));
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
   for (const [name, body] of members) p.entry({ name }, body);
   p.finalize();
   await done;
