@@ -1,6 +1,6 @@
 /* Generated from schemas/pipeline.schema.json by `npm run gen:types` — do not edit. */
 
-export type Source = TextSource | CaptionSource | InterleavedSource;
+export type Source = TextSource | CaptionSource | InterleavedSource | VideoSource;
 /**
  * Files or globs (relative to the config file); brace ranges like {00000..00099} are expanded.
  *
@@ -215,6 +215,39 @@ export interface ImageStore {
    * http: keep fetched images here (by SHA-1 of the URL) and reuse them.
    */
   cacheDir?: string;
+}
+export interface VideoSource {
+  kind: "video";
+  /**
+   * Unique name; appears in sample_sources and stats.
+   */
+  name: string;
+  paths: Paths;
+  /**
+   * Target share of tokens (text + visual); normalised over all sources.
+   */
+  weight?: number;
+  /**
+   * files: clips with sidecar captions (clip.mp4 + clip.txt/.json); manifest: JSONL of {video, caption, clip?}. auto: .jsonl = manifest.
+   */
+  format?: "auto" | "files" | "manifest";
+  /**
+   * Frames per clip are drawn (seeded) from [minFrames, maxFrames] (InternVL: 8–32).
+   */
+  minFrames?: number;
+  maxFrames?: number;
+  /**
+   * middle: centre frame of each interval; rand: a seeded random frame in each; fps:R: frames at the centres of 1/R-second windows.
+   */
+  sample?: string;
+  /**
+   * Drop the repeated last index the reference pads short clips with.
+   */
+  dropRepeatedFrames?: boolean;
+  /**
+   * ffprobe/ffmpeg calls are killed after this long.
+   */
+  timeoutSeconds?: number;
 }
 export interface Mix {
   /**

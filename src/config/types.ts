@@ -4,12 +4,12 @@
  * defaults" is said here.
  */
 import type {
-  PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate, Source, TextSource, CaptionSource, InterleavedSource,
+  PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate, Source, TextSource, CaptionSource, InterleavedSource, VideoSource,
 } from './types.gen.js';
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 
-export type { PipelineConfig, Source, TextSource, CaptionSource, InterleavedSource };
+export type { PipelineConfig, Source, TextSource, CaptionSource, InterleavedSource, VideoSource };
 
 export interface ResolvedConfig {
   name: string;
