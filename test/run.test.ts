@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPipeline } from '../src/run.js';
+import { silentLogger } from '../src/log.js';
+import { readShardRows } from '../src/shards/parquet-io.js';
+import { tempDir } from './helpers/tmp.js';
+import { duck, lit } from './helpers/duckdb.js';
+
+const dir = tempDir();
+const quiet = { log: silentLogger, progress: false };
+
+describe('end to end: the sample text pipeline', () => {
+  const out = join(dir, 'a');
+  let result: Awaited<ReturnType<typeof runPipeline>>;
+
+  test('writes Parquet and Arrow shards that DuckDB reads with the expected counts', async () => {
+    result = await runPipeline('pipelines/sample.yaml', { ...quiet, out });
+    const { index } = result;
+    expect(index.complete).toBe(true);
+    expect(index.totals.rows).toBeGreaterThan(0);
+    const parquet = index.shards.map((s) => join(out, s.files.find((f) => f.format === 'parquet')!.path));
+    const [agg] = await duck(`SELECT count(*)::INT AS rows, sum(num_tokens)::BIGINT AS tokens, sum(len(input_ids))::BIGINT AS ids, sum(len(position_ids))::BIGINT AS pos, sum(num_tiles)::INT AS tiles FROM read_parquet([${parquet.map(lit).join(', ')}])`);
+    expect(Number(agg.rows)).toBe(index.totals.rows);
+    expect(Number(agg.tokens)).toBe(index.totals.tokens);
+    expect(Number(agg.ids)).toBe(index.totals.tokens);
+    expect(Number(agg.pos)).toBe(index.totals.tokens);
+    const types = await duck(`DESCRIBE SELECT * FROM read_parquet(${lit(parquet[0])})`);
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toEqual({
+      input_ids: 'INTEGER[]', position_ids: 'FLOAT[]', sample_lengths: 'INTEGER[]', sample_sources: 'VARCHAR[]', sample_ids: 'VARCHAR[]',
+      tiles: 'BLOB[]', image_tiles: 'SMALLINT[]', image_grids: 'STRUCT(cols SMALLINT, "rows" SMALLINT, thumbnail BOOLEAN)[]',
+      image_v2pe_delta: 'FLOAT[]', num_tokens: 'INTEGER', num_tiles: 'INTEGER',
+    });
+    // Every document of the sample is in the shards exactly once (split documents as #chunks).
+    const ids = await duck(`SELECT count(DISTINCT regexp_replace(id, '#\\d+$', ''))::INT AS docs FROM (SELECT unnest(sample_ids) AS id FROM read_parquet([${parquet.map(lit).join(', ')}]))`);
+    expect(Number(ids[0].docs)).toBe(result.stats.records.read['web-text'] + result.stats.records.read['books'] - result.stats.records.rejected['web-text'] - result.stats.records.rejected['books']);
+    // Arrow IPC files hold the same rows.
+    let arrowTokens = 0;
+    for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'arrow')!.path))) arrowTokens += r.numTokens;
+    expect(arrowTokens).toBe(index.totals.tokens);
+  });
+
+  test('index.json, stats.json and rejects.jsonl describe the run', () => {
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.config.sources[0].maxDocumentBytes).toBe(67108864); // defaults are resolved into the index
+    expect(index.config.configPath).toBeUndefined();
+    expect(index.tokenizer).toMatchObject({ name: 'qwen3', imgStart: 151669, imgEnd: 151670, imgContext: 151671 });
+    for (const s of index.shards) for (const f of s.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));
+    expect(Object.keys(stats.share)).toEqual(['books', 'web-text']);
+    expect(stats.share['web-text'].target).toBeCloseTo(0.6);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((r: { file: string; location: string; reason: string }) => [r.file, r.location, r.reason])).toEqual([
+      ['../sample-data/text/with-bad-lines.jsonl', 'line 2', 'json.malformed'],
+      ['../sample-data/text/with-bad-lines.jsonl', 'line 3', 'text.empty'],
+    ]);
+    expect(stats.rejectsByReason).toEqual({ 'json.malformed': 1, 'text.empty': 1 });
+    expect(readdirSync(out).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('same inputs, config and seed give byte-identical shards', async () => {
+    const again = await runPipeline('pipelines/sample.yaml', { ...quiet, out: join(dir, 'b') });
+    expect(again.index.shards.map((s) => s.files.map((f) => f.sha256))).toEqual(result.index.shards.map((s) => s.files.map((f) => f.sha256)));
+    expect(readFileSync(join(dir, 'b', 'index.json'), 'utf8')).toBe(readFileSync(join(out, 'index.json'), 'utf8'));
+  });
+
+  test('an output directory holding another run is refused before any work; --overwrite replaces it', async () => {
+    const cfg = readFileSync('pipelines/sample.yaml', 'utf8').replace('seed: 1234', 'seed: 99');
+    writeFileSync(join(dir, 'other.yaml'), cfg.replaceAll('../sample-data', join(process.cwd(), 'sample-data')));
+    await expect(runPipeline(join(dir, 'other.yaml'), { ...quiet, out })).rejects.toThrow(/already holds a different run \(config [0-9a-f]+, this config is [0-9a-f]+\); pass --resume to continue it, --overwrite to replace it/);
+    await expect(runPipeline('pipelines/sample.yaml', { ...quiet, out })).rejects.toThrow(/already holds the output of this same config/);
+    const res = await runPipeline(join(dir, 'other.yaml'), { ...quiet, out, overwrite: true });
+    expect(res.index.configHash).not.toBe(result.index.configHash);
+    expect(existsSync(join(out, 'index.json'))).toBe(true);
+  });
+});
