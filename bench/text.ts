@@ -33,10 +33,10 @@ async function generate(): Promise<number> {
     const text = parts.join(' ');
     const line = JSON.stringify({ id: `doc-${n++}`, text }) + '\n';
     bytes += Buffer.byteLength(text);
-    if (!gz.write(line)) await new Promise((r) => gz.once('drain', r));
+    if (!gz.write(line)) await new Promise<void>((r) => gz.once('drain', () => r()));
   }
   gz.end();
-  await new Promise((r) => out.on('close', r));
+  await new Promise<void>((r) => out.on('close', () => r()));
   writeFileSync(file + '.textbytes', String(bytes));
   return bytes;
 }

