@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import { TokenizerLoader } from '@lenml/tokenizers';
 import type { SpecialIds } from '../model.js';
 import { ShardloomError } from '../errors.js';
+import { cpus } from 'node:os';
+import { createWorkerPool } from './pool.js';
 
 export interface TokenizerConfig { name?: 'qwen3'; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
 
@@ -61,7 +63,7 @@ export function addImageTokens(json: TokenizerJson): SpecialIds {
   return { imgStart: ids.get('<img>')!, imgEnd: ids.get('</img>')!, imgContext: ids.get('<IMG_CONTEXT>')! };
 }
 
-export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
+function readTokenizerFiles(cfg: TokenizerConfig): { json: TokenizerJson; config: Record<string, unknown>; name: string } {
   let json: TokenizerJson;
   let config: Record<string, unknown>;
   let name: string;
@@ -78,6 +80,11 @@ export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
     ({ json, config } = bundledFiles());
     name = cfg.name ?? 'qwen3';
   }
+  return { json, config, name };
+}
+
+export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
+  const { json, config, name } = readTokenizerFiles(cfg);
   if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', 'tokenizer.fast: "always" is not available in this build (no fast path); use "auto" or "never"');
   const special = addImageTokens(json);
   let tok: ReturnType<typeof TokenizerLoader.fromPreTrained>;
@@ -114,13 +121,17 @@ export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
   };
 }
 
-/** Tokenize batches in order. (In-process; the worker-thread pool replaces this when available.) */
-export async function createTokenizerPool(cfg: TokenizerConfig, _workers: number): Promise<TokenizerPool> {
-  const tok = await loadTokenizer(cfg);
-  return {
-    async encodeMany(texts) {
-      return texts.map((s) => tok.encode(s));
-    },
-    async close() {},
-  };
+/**
+ * Tokenize batches on worker threads (one per core by default, `workers: 1` = in this thread), output in
+ * input order.
+ */
+export async function createTokenizerPool(cfg: TokenizerConfig, workers: number): Promise<TokenizerPool> {
+  const n = workers > 0 ? workers : cpus().length;
+  if (n <= 1) {
+    const tok = await loadTokenizer(cfg);
+    return { encodeMany: async (texts) => texts.map((s) => tok.encode(s)), close: async () => {} };
+  }
+  const { json, config } = readTokenizerFiles(cfg);
+  addImageTokens(json);
+  return createWorkerPool({ json, config: { tokenizer_class: 'PreTrainedTokenizer', ...config } }, n);
 }

@@ -1,0 +1,87 @@
+/**
+ * Tokenize on every core: worker threads, each holding the tokenizer, fed in round-robin chunks; results
+ * are reassembled in input order, so output never depends on thread timing. At most `maxQueued` chunks per
+ * worker are outstanding (bounded memory). The worker is plain JavaScript run with `eval` and loads the
+ * tokenizer library by absolute path, so it works the same from src/ (vitest), dist/ and benchmarks.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { TokenizerLoader } = require(workerData.libPath);
+const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: workerData.json, tokenizerConfig: workerData.config });
+function encode(text) {
+  if (text.length === 0) return new Int32Array(0);
+  const norm = tok.normalizer ? tok.normalizer(text) : text;
+  const pieces = tok.pre_tokenizer ? tok.pre_tokenizer(norm) : [norm];
+  return Int32Array.from(tok.model.convert_tokens_to_ids(tok.model(pieces)));
+}
+parentPort.on('message', ({ id, texts }) => {
+  try {
+    const out = texts.map(encode);
+    parentPort.postMessage({ id, out }, out.map((a) => a.buffer));
+  } catch (e) {
+    parentPort.postMessage({ id, error: String(e && e.stack || e) });
+  }
+});
+`;
+
+export interface PoolSpec {
+  json: unknown;
+  config: Record<string, unknown>;
+}
+
+export interface WorkerPool {
+  encodeMany(texts: string[]): Promise<Int32Array[]>;
+  close(): Promise<void>;
+}
+
+/** Texts per message: large enough to amortise the message cost, small enough to spread over workers. */
+const CHUNK_CHARS = 64 * 1024;
+
+export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
+  const n = workers > 0 ? workers : Math.max(1, cpus().length);
+  const libPath = createRequire(import.meta.url).resolve('@lenml/tokenizers');
+  const pool = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { libPath, ...spec } }));
+  const pending = new Map<number, { resolve: (v: Int32Array[]) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let rr = 0;
+  for (const w of pool) {
+    w.on('message', (m: { id: number; out?: Int32Array[]; error?: string }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) p?.reject(new Error(`tokenizer worker: ${m.error}`));
+      else p?.resolve(m.out!);
+    });
+    w.on('error', (e) => {
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    });
+  }
+  const send = (texts: string[]) =>
+    new Promise<Int32Array[]>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      pool[rr++ % pool.length].postMessage({ id, texts });
+    });
+  return {
+    async encodeMany(texts) {
+      const chunks: string[][] = [];
+      let cur: string[] = [];
+      let chars = 0;
+      for (const t of texts) {
+        cur.push(t);
+        chars += t.length;
+        if (chars >= CHUNK_CHARS) { chunks.push(cur); cur = []; chars = 0; }
+      }
+      if (cur.length) chunks.push(cur);
+      const results = await Promise.all(chunks.map(send));
+      return results.flat();
+    },
+    async close() {
+      await Promise.all(pool.map((w) => w.terminate()));
+    },
+  };
+}
