@@ -3,6 +3,10 @@
  * Hugging Face tokenizer.json. InternVL's `<img>`, `</img>`, `<IMG_CONTEXT>` are added as special tokens
  * when the vocabulary lacks them (ids max+1, +2, +3, in that order).
  *
+ * Byte-level BPE vocabularies whose ids are merge ranks (Qwen) get an exact fast path (fast.ts, tiktoken's
+ * WebAssembly BPE) unless `fast: never`; any other tokenizer.json uses the reference (@lenml/tokenizers,
+ * a port of transformers.js).
+ *
  * `encode` treats the text as plain text: special-token strings inside a document get ordinary BPE ids
  * (HF `split_special_tokens=True`), so input data cannot forge an image span or a document boundary.
  * `encodeWithSpecial` is HF's default behaviour (added tokens recognised).
@@ -15,6 +19,7 @@ import type { SpecialIds } from '../model.js';
 import { ShardloomError } from '../errors.js';
 import { cpus } from 'node:os';
 import { createWorkerPool } from './pool.js';
+import { createFastEncoder, fastSpec, type FastSpec } from './fast.js';
 
 export interface TokenizerConfig { name?: 'qwen3'; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
 
@@ -83,9 +88,21 @@ function readTokenizerFiles(cfg: TokenizerConfig): { json: TokenizerJson; config
   return { json, config, name };
 }
 
+/** The fast path's inputs when the vocabulary allows and the config wants it; null for the reference path. */
+function chooseFast(json: TokenizerJson, cfg: TokenizerConfig, name: string): FastSpec | null {
+  if (cfg.fast === 'never') return null;
+  const spec = fastSpec(json as never);
+  if (typeof spec === 'string') {
+    if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', `tokenizer.fast: "always" but ${name} cannot use the fast path: ${spec}`);
+    return null;
+  }
+  return spec;
+}
+
 export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
   const { json, config, name } = readTokenizerFiles(cfg);
-  if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', 'tokenizer.fast: "always" is not available in this build (no fast path); use "auto" or "never"');
+  const spec = chooseFast(json, cfg, name);
+  const fast = spec ? createFastEncoder(spec) : null;
   const special = addImageTokens(json);
   let tok: ReturnType<typeof TokenizerLoader.fromPreTrained>;
   try {
@@ -105,8 +122,9 @@ export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
     name,
     special,
     vocabSize,
-    fast: false,
+    fast: fast !== null,
     encode(text) {
+      if (fast) return fast.encode(text);
       if (text.length === 0) return new Int32Array(0);
       const norm = t.normalizer ? t.normalizer(text) : text;
       const pieces = t.pre_tokenizer ? t.pre_tokenizer(norm) : [norm];
@@ -131,7 +149,8 @@ export async function createTokenizerPool(cfg: TokenizerConfig, workers: number)
     const tok = await loadTokenizer(cfg);
     return { encodeMany: async (texts) => texts.map((s) => tok.encode(s)), close: async () => {} };
   }
-  const { json, config } = readTokenizerFiles(cfg);
+  const { json, config, name } = readTokenizerFiles(cfg);
+  const fast = chooseFast(json, cfg, name);
   addImageTokens(json);
-  return createWorkerPool({ json, config: { tokenizer_class: 'PreTrainedTokenizer', ...config } }, n);
+  return createWorkerPool(fast ? { fast } : { json, config: { tokenizer_class: 'PreTrainedTokenizer', ...config } }, n);
 }

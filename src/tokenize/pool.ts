@@ -7,17 +7,31 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import type { FastSpec } from './fast.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { TokenizerLoader } = require(workerData.libPath);
-const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: workerData.json, tokenizerConfig: workerData.config });
-function encode(text) {
+let encode;
+if (workerData.fast) {
+  const { Tiktoken } = require(workerData.tiktokenPath);
+  const enc = new Tiktoken(workerData.fast.bpe, {}, workerData.fast.pattern);
+  const nfc = workerData.fast.nfc;
+  encode = (text) => {
+    if (text.length === 0) return new Int32Array(0);
+    const ids = enc.encode_ordinary(nfc ? text.normalize('NFC') : text);
+    return new Int32Array(ids.buffer, ids.byteOffset, ids.length);
+  };
+} else {
+  const { TokenizerLoader } = require(workerData.libPath);
+  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: workerData.json, tokenizerConfig: workerData.config });
+  encode = referenceEncode(tok);
+}
+function referenceEncode(tok) { return (text) => {
   if (text.length === 0) return new Int32Array(0);
   const norm = tok.normalizer ? tok.normalizer(text) : text;
   const pieces = tok.pre_tokenizer ? tok.pre_tokenizer(norm) : [norm];
   return Int32Array.from(tok.model.convert_tokens_to_ids(tok.model(pieces)));
-}
+}; }
 parentPort.on('message', ({ id, texts }) => {
   try {
     const out = texts.map(encode);
@@ -28,10 +42,8 @@ parentPort.on('message', ({ id, texts }) => {
 });
 `;
 
-export interface PoolSpec {
-  json: unknown;
-  config: Record<string, unknown>;
-}
+/** Either the fast path's inputs, or a tokenizer.json (+ config) for the reference path. */
+export type PoolSpec = { fast: FastSpec } | { json: unknown; config: Record<string, unknown> };
 
 export interface WorkerPool {
   encodeMany(texts: string[]): Promise<Int32Array[]>;
@@ -43,8 +55,9 @@ const CHUNK_CHARS = 64 * 1024;
 
 export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
   const n = workers > 0 ? workers : Math.max(1, cpus().length);
-  const libPath = createRequire(import.meta.url).resolve('@lenml/tokenizers');
-  const pool = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { libPath, ...spec } }));
+  const require = createRequire(import.meta.url);
+  const paths = { libPath: require.resolve('@lenml/tokenizers'), tiktokenPath: require.resolve('tiktoken') };
+  const pool = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, ...spec } }));
   const pending = new Map<number, { resolve: (v: Int32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let rr = 0;
