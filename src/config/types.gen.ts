@@ -49,7 +49,7 @@ export interface Output {
    */
   formats?: ["parquet" | "arrow", ...("parquet" | "arrow")[]];
   /**
-   * Start a new shard once the current one holds this many bytes of tokens and tiles (uncompressed).
+   * Start a new shard once the current one holds this many bytes of tokens and tiles (uncompressed). The writer holds about 4× this in memory while it writes a shard.
    */
   shardMaxBytes?: number;
   /**
