@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest';
+import { readdirSync, mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { ShardWriter, type ShardRecord } from '../../src/shards/writer.js';
+import { readShardRows, readShardMetadata } from '../../src/shards/parquet-io.js';
+import { rngFor } from '../../src/rng.js';
+import type { PackedRow, Sample } from '../../src/model.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const special = { imgStart: 151669, imgEnd: 151670, imgContext: 151671 };
+const dir = tempDir();
+
+function sample(id: string, n: number, source = 'a', tiles = 0): Sample {
+  const ids = new Int32Array(n).fill(42);
+  const images = [];
+  if (tiles > 0) {
+    ids[1] = special.imgStart;
+    ids.fill(special.imgContext, 2, 2 + tiles * 256);
+    ids[2 + tiles * 256] = special.imgEnd;
+    images.push({ grid: { cols: tiles, rows: 1, thumbnail: false }, tiles: Array.from({ length: tiles }, (_, k) => Uint8Array.from([k, 1, 2])), start: 1 });
+  }
+  return { id, source, inputIds: ids, images, textTokens: n - (tiles ? tiles * 256 + 2 : 0), provenance: { source, file: 'f', location: id } };
+}
+
+function writer(out: string, extra: Partial<ConstructorParameters<typeof ShardWriter>[0]> = {}) {
+  mkdirSync(out, { recursive: true });
+  const seen: ShardRecord[] = [];
+  const w = new ShardWriter({
+    dir: out, prefix: 'part', formats: ['parquet', 'arrow'], maxRows: 3, maxBytes: 1 << 30, rowGroupRows: 2, compression: 'zstd',
+    metadata: { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' }, special, stride: [64, 256], rng: rngFor(1, 'w'),
+    onShard: (s) => { seen.push(s); }, ...extra,
+  });
+  return { w, seen };
+}
+
+describe('shard writer', () => {
+  test('rolls shards at maxRows, writes every format under its final name only when complete', async () => {
+    const out = join(dir, 'roll');
+    const { w, seen } = writer(out);
+    const rows: PackedRow[] = Array.from({ length: 7 }, (_, i) => ({ samples: [sample(`d${i}`, 10 + i), sample(`e${i}`, 300, 'b', i % 3)] }));
+    for (const r of rows) await w.add(r);
+    await w.flush();
+    expect(seen.map((s) => s.rows)).toEqual([3, 3, 1]);
+    expect(readdirSync(out).sort()).toEqual(['part-00000.arrow', 'part-00000.parquet', 'part-00001.arrow', 'part-00001.parquet', 'part-00002.arrow', 'part-00002.parquet']);
+    expect(seen[0].tokensBySource).toEqual({ a: 10 + 11 + 12, b: 900 });
+    expect(seen[0].tiles).toBe(0 + 1 + 2);
+    // Row invariants in the written file.
+    const got = [];
+    for await (const r of readShardRows(join(out, 'part-00001.parquet'))) got.push(r);
+    expect(got.map((r) => r.sampleIds)).toEqual([['d3', 'e3'], ['d4', 'e4'], ['d5', 'e5']]);
+    for (const r of got) {
+      expect(r.sampleLengths.reduce((a, b) => a + b, 0)).toBe(r.numTokens);
+      expect(r.imageTiles.reduce((a, b) => a + b, 0)).toBe(r.numTiles);
+      expect(r.positionIds[r.sampleLengths[0]]).toBe(0); // restarts per sample
+      for (const d of r.imageV2peDelta) expect([0.25, 1]).toContain(d);
+    }
+    expect((await readShardMetadata(join(out, 'part-00001.arrow'))).metadata['shardloom.config_hash']).toBe('abc');
+  });
+
+  test('rolls at maxBytes too; an empty flush writes nothing', async () => {
+    const out = join(dir, 'bytes');
+    const { w, seen } = writer(out, { maxRows: 1000, maxBytes: 20_000, formats: ['parquet'] });
+    for (let i = 0; i < 10; i++) await w.add({ samples: [sample(`x${i}`, 1000)] });
+    await w.flush();
+    await w.flush();
+    expect(seen.map((s) => s.rows)).toEqual([3, 3, 3, 1]);
+  });
+
+  test('a write error is a clear OUTPUT_WRITE error and leaves no temporary file', async () => {
+    if (process.getuid?.() === 0) {
+      // root ignores directory permissions: make the target path a directory instead, so the rename fails.
+      const out = join(dir, 'err');
+      mkdirSync(join(out, 'part-00000.parquet'), { recursive: true });
+      const { w } = writer(out, { formats: ['parquet'] });
+      await w.add({ samples: [sample('z', 5)] });
+      await expect(w.flush()).rejects.toThrow(/could not write shard .*part-00000\.parquet/);
+      expect(readdirSync(out).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    } else {
+      const out = join(dir, 'ro');
+      mkdirSync(out);
+      chmodSync(out, 0o500);
+      const { w } = writer(out, { formats: ['parquet'] });
+      await w.add({ samples: [sample('z', 5)] });
+      await expect(w.flush()).rejects.toThrow(/could not write shard/);
+    }
+  });
+});
