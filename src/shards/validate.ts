@@ -38,6 +38,7 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
     return { ok: false, failures, measured: m };
   }
   const index = await readJson<IndexJson>(indexPath);
+  if (index.complete === false) fail({ check: 'incomplete', message: 'the run was interrupted (index.json says complete: false); finish it with `shardloom run CONFIG --resume`' });
   const seenIds = new Set<string>();
   const tilesPerImage: number[] = [];
   let fillRows = 0, fillTokens = 0;
