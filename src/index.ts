@@ -29,3 +29,5 @@ export { shardSchema, rowsToTable, type ShardRow } from './shards/arrow-table.js
 export { validateRun, type ValidationReport, type ValidationFailure } from './shards/validate.js';
 export type { IndexJson, StatsJson } from './shards/index-file.js';
 export { resolveRank } from './scale/rank.js';
+export { mergeRuns, mergeStats, type MergeResult, type MergedIndexJson } from './scale/merge.js';
+export { planJob, type PlanOptions, type Plan } from './scale/plan.js';

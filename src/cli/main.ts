@@ -10,6 +10,8 @@ import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { statsCommand } from './stats.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
+import { planCommand } from './plan.js';
 
 export const EXIT = { ok: 0, validation: 1, usage: 2, failed: 3 } as const;
 
@@ -23,7 +25,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(validateCommand(setCode))
     .command(statsCommand(setCode))
     .command(inspectCommand(setCode))
-    .demandCommand(1, 'Name a command: run, validate, stats or inspect (see --help).')
+    .command(planCommand(setCode))
+    .command(mergeCommand(setCode))
+    .demandCommand(1, 'Name a command: run, validate, stats, inspect, plan or merge (see --help).')
     .strict()
     .recommendCommands()
     .epilogue('Exit status: 0 ok, 1 validation failed, 2 usage or config error, 3 the run failed.\nDocs: README.md and docs/ in the package.')

@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import { writeFile, rename } from 'node:fs/promises';
+import { loadConfig } from '../config/load.js';
+import { planJob, type Executor } from '../scale/plan.js';
+
+interface Args {
+  config: string; executor: Executor; 'world-size': number; out?: string; 'output-dir'?: string; 'job-config'?: string;
+  cpus?: number; memory?: string; time?: string; partition?: string; parallelism?: number;
+  image?: string; volume?: string; 'mount-path'?: string; retries?: number; 'shardloom-cmd'?: string;
+}
+
+export function planCommand(setCode: (c: number) => void): CommandModule<object, Args> {
+  return {
+    command: 'plan <config>',
+    describe: 'Write a Slurm array script or a Kubernetes Indexed Job (plus merge + validate) for a many-machine run',
+    builder: (y) =>
+      y
+        .positional('config', { type: 'string', demandOption: true, describe: 'Pipeline YAML file' })
+        .option('executor', { choices: ['slurm', 'k8s'] as const, demandOption: true, describe: 'The scheduler that runs the array' })
+        .option('world-size', { type: 'number', demandOption: true, describe: 'Number of ranks (array tasks / completion indexes)' })
+        .option('out', { type: 'string', describe: 'Write the plan to this file (default: print it)' })
+        .option('output-dir', { type: 'string', describe: 'Where the ranks write their shards (default: output.dir of the config; k8s: a path in the container)' })
+        .option('job-config', { type: 'string', describe: 'The config path the jobs use (default: its absolute path; k8s: MOUNT/<file name>)' })
+        .option('cpus', { type: 'number', describe: 'CPUs per rank (default 8)' })
+        .option('memory', { type: 'string', describe: 'Memory per rank, e.g. 32G (default 32G)' })
+        .option('time', { type: 'string', describe: 'Slurm: time limit per rank (default 24:00:00)' })
+        .option('partition', { type: 'string', describe: 'Slurm: partition' })
+        .option('parallelism', { type: 'number', describe: 'Ranks running at once (default: all)' })
+        .option('image', { type: 'string', describe: 'k8s: container image with shardloom (default shardloom:latest)' })
+        .option('volume', { type: 'string', describe: 'k8s: PersistentVolumeClaim with config, inputs and output (default shardloom-data)' })
+        .option('mount-path', { type: 'string', describe: 'k8s: where the volume is mounted (default /data)' })
+        .option('retries', { type: 'number', describe: 'k8s: retries per rank (default 3)' })
+        .option('shardloom-cmd', { type: 'string', describe: 'How the jobs call shardloom (default "npx shardloom")' })
+        .example('$0 plan mix.yaml --executor slurm --world-size 64 --partition cpu --out mix.slurm.sh', 'Then: bash mix.slurm.sh')
+        .example('$0 plan mix.yaml --executor k8s --world-size 32 --image registry/shardloom:0.1 --out mix.yaml.k8s', 'Then: kubectl apply -f mix.yaml.k8s'),
+    handler: async (a) => {
+      const cfg = loadConfig(a.config);
+      const plan = planJob(cfg, {
+        executor: a.executor, worldSize: a['world-size'], out: a['output-dir'], config: a['job-config'], command: a['shardloom-cmd'],
+        cpus: a.cpus, memory: a.memory, time: a.time, partition: a.partition, parallelism: a.parallelism,
+        image: a.image, volume: a.volume, mountPath: a['mount-path'], retries: a.retries,
+      });
+      if (a.out) {
+        await writeFile(a.out + '.tmp', plan.text, { mode: plan.executor === 'slurm' ? 0o755 : 0o644 });
+        await rename(a.out + '.tmp', a.out);
+        process.stderr.write(`wrote ${a.out}; start it with: ${plan.submit(a.out)}\n`);
+      } else {
+        process.stdout.write(plan.text);
+      }
+      setCode(0);
+    },
+  };
+}
