@@ -1,61 +1,45 @@
 /**
- * The compute module: all pixel work behind one interface.
+ * The compute module: all pixel work behind one interface, two backends. `auto` tries once to initialise a
+ * CUDA device through ffmpeg and falls back to the CPU, saying which it chose and why; `cuda` where there
+ * is none is a clear error.
  */
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
-import type { TiledImage } from '../model.js';
+import { spawnSync } from 'node:child_process';
 import type { Logger } from '../log.js';
-import { MediaError } from '../media/errors.js';
-import { planTiles } from '../media/tiling.js';
 import { ShardloomError } from '../errors.js';
+import { cpuBackend } from './cpu.js';
+import { cudaBackend } from './cuda.js';
+import { findBinary } from './ffmpeg.js';
+import type { ComputeBackend } from './types.js';
 
-export interface TileOptions { minTiles: number; maxTiles: number; tileSize: number; encoding: 'jpeg' | 'png' | 'raw'; quality: number; maxBytes: number; maxPixels: number }
+export type { ComputeBackend, TileOptions } from './types.js';
 
-export interface ComputeBackend {
-  readonly name: 'cpu' | 'cuda';
-  tileImage(bytes: Uint8Array, opts: TileOptions): Promise<TiledImage>;
-  close(): Promise<void>;
+export interface ComputeConfig { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number; device?: number }
+
+/** ffmpeg arguments that succeed only when a CUDA device initialises. */
+export const CUDA_PROBE_ARGS = ['-hide_banner', '-loglevel', 'error', '-init_hw_device', 'cuda=probe:0', '-f', 'lavfi', '-i', 'nullsrc=s=16x16:d=0.04', '-frames:v', '1', '-f', 'null', '-'];
+
+/** Can this machine run the cuda backend? `{ ok, reason }`, checked once per process. */
+export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffmpeg: string } | { ok: false; reason: string } {
+  let bin;
+  try {
+    bin = findBinary('ffmpeg', env);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+  const r = spawnSync(bin.path, CUDA_PROBE_ARGS, { encoding: 'utf8', timeout: 15_000 });
+  if (r.error) return { ok: false, reason: `${bin.path}: ${r.error.message}` };
+  if (r.status !== 0) return { ok: false, reason: `${bin.path} (${bin.from}) cannot initialise a CUDA device: ${(r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`}` };
+  return { ok: true, ffmpeg: bin.path };
 }
 
-export async function createCompute(cfg: { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number }, log: Logger): Promise<ComputeBackend> {
-  if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', 'compute.backend: "cuda" is not available in this build; use "cpu" or "auto"');
-  if (cfg.backend === 'auto') log.info('compute: cpu backend (sharp/libvips)');
-  sharp.cache(false);
+export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComputeBackend> {
+  if (cfg.backend === 'cpu') return cpuBackend();
+  const probe = probeCuda(env);
+  if (probe.ok) {
+    log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg})`);
+    return cudaBackend(probe.ffmpeg, cfg.device ?? 0);
+  }
+  if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "cuda" but ${probe.reason}. Use "auto" to fall back to the CPU.`);
+  log.info(`compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`);
   return cpuBackend();
-}
-
-function cpuBackend(): ComputeBackend {
-  return {
-    name: 'cpu',
-    async tileImage(bytes, o) {
-      if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
-      if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
-      let raw: { data: Buffer; info: OutputInfo };
-      let width: number, height: number;
-      try {
-        const img = sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'error', pages: 1 }).rotate();
-        const { data, info } = await img.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        raw = { data, info };
-        width = info.width;
-        height = info.height;
-      } catch (e) {
-        const msg = (e as Error).message;
-        if (/pixel limit/i.test(msg)) throw new MediaError('image.too_many_pixels', `${msg} (images.maxPixels ${o.maxPixels})`);
-        throw new MediaError('image.decode', msg);
-      }
-      const plan = planTiles(width, height, o);
-      const S = o.tileSize;
-      const input = { raw: { width, height, channels: 3 as const } };
-      const grid = await sharp(raw.data, input).resize(plan.cols * S, plan.rows * S, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
-      const tiles: Uint8Array[] = [];
-      const encode = (p: Sharp) => (o.encoding === 'png' ? p.png() : o.encoding === 'raw' ? p.raw() : p.jpeg({ quality: o.quality })).toBuffer();
-      for (let r = 0; r < plan.rows; r++) {
-        for (let c = 0; c < plan.cols; c++) {
-          tiles.push(await encode(sharp(grid, { raw: { width: plan.cols * S, height: plan.rows * S, channels: 3 } }).extract({ left: c * S, top: r * S, width: S, height: S })));
-        }
-      }
-      if (plan.thumbnail) tiles.push(await encode(sharp(raw.data, input).resize(S, S, { fit: 'fill', kernel: 'cubic' })));
-      return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles };
-    },
-    async close() {},
-  };
 }

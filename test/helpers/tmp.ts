@@ -9,3 +9,6 @@ export function tempDir(prefix = 'shardloom-test-'): string {
   afterAll(() => rmSync(d, { recursive: true, force: true }));
   return d;
 }
+
+/** Debian's Python (with python3-pil and numpy from .ci/run); pyenv's `python3` on PATH lacks them. */
+export const PYTHON = '/usr/bin/python3';

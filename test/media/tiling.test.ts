@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { planTiles, perImageMaxTiles, candidateGrids } from '../../src/media/tiling.js';
 import { rngFor } from '../../src/rng.js';
+import { PYTHON } from '../helpers/tmp.js';
 
 function sizes(): [number, number][] {
   const out: [number, number][] = [];
@@ -20,7 +21,7 @@ function sizes(): [number, number][] {
 
 function reference(cases: [number, number, number, number][]): string[] {
   const input = cases.map((c) => c.join(' ')).join('\n') + '\n';
-  return execFileSync('python3', ['bench/internvl_ref.py', 'plan'], { input, encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
+  return execFileSync(PYTHON, ['bench/internvl_ref.py', 'plan'], { input, encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
 }
 
 describe('planTiles = InternVL reference', () => {

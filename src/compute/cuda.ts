@@ -1,0 +1,79 @@
+/**
+ * The CUDA backend: NVDEC decode (`mjpeg_cuvid` for JPEG; other formats are decoded by ffmpeg on the
+ * CPU and uploaded) and `scale_cuda` bicubic resize through ffmpeg's CUDA hwaccel, driven with
+ * fluent-ffmpeg. The grid and the thumbnail are two scale_cuda outputs of one decode; raw frames come back
+ * on stdout and are cut and encoded like the CPU backend's. NOT YET RUN ON A GPU: this machine has none;
+ * the argument lists are unit-tested and the selection falls back to the CPU backend.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+import { PassThrough, Readable } from 'node:stream';
+import sharp from 'sharp';
+import type { TiledImage } from '../model.js';
+import { MediaError } from '../media/errors.js';
+import { planTiles } from '../media/tiling.js';
+import { cutTiles, encodeTile } from './cpu.js';
+import type { ComputeBackend, TileOptions } from './types.js';
+
+export interface CudaScaleSpec { width: number; height: number }
+
+/**
+ * ffmpeg arguments that decode one image (stdin) on the GPU and write the given sizes as raw RGB frames,
+ * one after another, on stdout. JPEG goes through NVDEC; anything else is decoded on the CPU then uploaded.
+ */
+export function cudaTileArgs(format: string, outputs: CudaScaleSpec[], device = 0): { input: string[]; filter: string; output: string[] } {
+  const nvdec = format === 'jpeg';
+  const input = nvdec
+    ? ['-hwaccel', 'cuda', '-hwaccel_device', String(device), '-hwaccel_output_format', 'cuda', '-c:v', 'mjpeg_cuvid', '-f', 'image2pipe']
+    : ['-init_hw_device', `cuda=gpu:${device}`, '-filter_hw_device', 'gpu', '-f', 'image2pipe'];
+  const upload = nvdec ? '' : 'format=nv12,hwupload_cuda,';
+  const split = outputs.length > 1 ? `split=${outputs.length}${outputs.map((_, i) => `[s${i}]`).join('')};` : '';
+  const chains = outputs.map((o, i) => `${outputs.length > 1 ? `[s${i}]` : ''}scale_cuda=${o.width}:${o.height}:interp_algo=bicubic,hwdownload,format=nv12,format=rgb24[o${i}]`);
+  const filter = `[0:v]${upload}${split}${chains.join(';')}`;
+  const output = outputs.flatMap((_, i) => ['-map', `[o${i}]`]).concat(['-f', 'rawvideo', '-pix_fmt', 'rgb24']);
+  return { input, filter, output };
+}
+
+function runFfmpeg(ffmpegPath: string, bytes: Uint8Array, args: ReturnType<typeof cudaTileArgs>, expectBytes: number, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const cmd = ffmpeg(Readable.from([Buffer.from(bytes)]), { timeout: timeoutMs / 1000 })
+      .setFfmpegPath(ffmpegPath)
+      .inputOptions(args.input)
+      .complexFilter(args.filter)
+      .outputOptions(args.output)
+      .on('error', (e: Error) => reject(new MediaError('image.gpu', `ffmpeg (cuda): ${e.message.split('\n').slice(-2).join(' ')}`)))
+      .on('end', () => {
+        const buf = Buffer.concat(chunks);
+        if (buf.length !== expectBytes) reject(new MediaError('image.gpu', `ffmpeg (cuda) returned ${buf.length} bytes, expected ${expectBytes}`));
+        else resolve(buf);
+      });
+    cmd.pipe(out, { end: true });
+  });
+}
+
+export function cudaBackend(ffmpegPath: string, device = 0, timeoutMs = 60_000): ComputeBackend {
+  return {
+    name: 'cuda',
+    async tileImage(bytes, o: TileOptions): Promise<TiledImage> {
+      if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
+      if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+      const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch((e: Error) => {
+        throw new MediaError('image.decode', `not a decodable image: ${e.message}`);
+      });
+      const w = meta.width ?? 0;
+      const h = meta.height ?? 0;
+      if (w * h > o.maxPixels) throw new MediaError('image.too_many_pixels', `${w}×${h} > images.maxPixels ${o.maxPixels}`);
+      const plan = planTiles(w, h, o);
+      const S = o.tileSize;
+      const sizes = [{ width: plan.cols * S, height: plan.rows * S }, ...(plan.thumbnail ? [{ width: S, height: S }] : [])];
+      const raw = await runFfmpeg(ffmpegPath, bytes, cudaTileArgs(meta.format ?? '', sizes, device), sizes.reduce((a, s) => a + s.width * s.height * 3, 0), timeoutMs);
+      const gridBytes = sizes[0].width * sizes[0].height * 3;
+      const tiles = cutTiles({ data: raw.subarray(0, gridBytes), width: sizes[0].width, height: sizes[0].height, stride: sizes[0].width }, plan.cols, plan.rows, S);
+      if (plan.thumbnail) tiles.push(raw.subarray(gridBytes));
+      return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles: await Promise.all(tiles.map((t) => encodeTile(t, S, o))) };
+    },
+    async close() {},
+  };
+}
