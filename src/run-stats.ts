@@ -72,7 +72,10 @@ export class RunStats {
     const rejectsByReason: Record<string, number> = {};
     for (const [k, v] of this.stats.counters) if (k.startsWith('rejects.')) rejectsByReason[k.slice(8)] = v;
     const rows = this.fills.length;
+    const images: Record<string, number> = {};
+    for (const [k, v] of this.stats.counters) if (k.startsWith('images.')) images[k.slice(7)] = v;
     return {
+      images: sortKeys(images),
       formatVersion: FORMAT_VERSION,
       records: { read: sortKeys(read), rejected: sortKeys(rejected), rejectFraction: totalRead ? this.stats.get('rejects') / totalRead : 0 },
       rejectsByReason: sortKeys(rejectsByReason),

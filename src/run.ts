@@ -72,7 +72,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   await writeJson(join(outDir, 'run.json'), { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
   const stats = new Stats();
   const rejects = new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects);
-  const sources = await openSources(cfg, { rank, worldSize, rejects, signal, log });
+  const sources = await openSources(cfg, { rank, worldSize, rejects, signal, log, stats });
   const tokCfg: TokenizerConfig = { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast };
   const tokenizer = await loadTokenizer(tokCfg);
   const eosId = eosIdOf(tokenizer, cfg.tokenizer.eos);

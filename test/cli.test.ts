@@ -53,7 +53,7 @@ describe('CLI', () => {
     const ins = cli(['inspect', join(out, 'part-00000.parquet'), '--row', '0', '--max-chars', '200']);
     expect(ins.status, ins.stderr).toBe(0);
     expect(ins.stdout).toMatch(/row 0: \d+ tokens, \d+ samples/);
-    expect(ins.stdout).toMatch(/── sample 0: \S+ \[(web-text|books)\]/);
+    expect(ins.stdout).toMatch(/── sample 0: \S+ \[[a-z-]+\] \d+ tokens, \d+ images/);
     const far = cli(['inspect', join(out, 'part-00000.parquet'), '--row', '99999']);
     expect(far.status).toBe(2);
     expect(far.stderr).toMatch(/has \d+ rows; --row 99999 is out of range/);

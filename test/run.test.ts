@@ -10,7 +10,7 @@ import { duck, lit } from './helpers/duckdb.js';
 const dir = tempDir();
 const quiet = { log: silentLogger, progress: false };
 
-describe('end to end: the sample text pipeline', () => {
+describe('end to end: the sample pipeline (text, interleaved, captions)', () => {
   const out = join(dir, 'a');
   let result: Awaited<ReturnType<typeof runPipeline>>;
 
@@ -33,7 +33,11 @@ describe('end to end: the sample text pipeline', () => {
     });
     // Every document of the sample is in the shards exactly once (split documents as #chunks).
     const ids = await duck(`SELECT count(DISTINCT regexp_replace(id, '#\\d+$', ''))::INT AS docs FROM (SELECT unnest(sample_ids) AS id FROM read_parquet([${parquet.map(lit).join(', ')}]))`);
-    expect(Number(ids[0].docs)).toBe(result.stats.records.read['web-text'] + result.stats.records.read['books'] - result.stats.records.rejected['web-text'] - result.stats.records.rejected['books']);
+    const { read, rejected } = result.stats.records;
+    expect(Number(ids[0].docs)).toBe(Object.keys(read).reduce((a, k) => a + read[k] - rejected[k], 0));
+    const [t] = await duck(`SELECT sum(num_tiles)::INT AS tiles, sum(len(tiles))::INT AS n FROM read_parquet([${parquet.map(lit).join(', ')}])`);
+    expect(Number(t.tiles)).toBe(index.totals.tiles);
+    expect(Number(t.n)).toBeGreaterThan(20);
     // Arrow IPC files hold the same rows.
     let arrowTokens = 0;
     for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'arrow')!.path))) arrowTokens += r.numTokens;
@@ -47,8 +51,9 @@ describe('end to end: the sample text pipeline', () => {
     expect(index.tokenizer).toMatchObject({ name: 'qwen3', imgStart: 151669, imgEnd: 151670, imgContext: 151671 });
     for (const s of index.shards) for (const f of s.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));
-    expect(Object.keys(stats.share)).toEqual(['books', 'web-text']);
-    expect(stats.share['web-text'].target).toBeCloseTo(0.6);
+    expect(Object.keys(stats.share)).toEqual(['books', 'captions', 'mmc4', 'obelics', 'web-text']);
+    expect(stats.share['web-text'].target).toBeCloseTo(0.25);
+    expect(stats.images).toMatchObject({ tiled: 14, dropped: 2, 'dropped.image.missing': 1, 'dropped.similarity': 1 });
     const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects.map((r: { file: string; location: string; reason: string }) => [r.file, r.location, r.reason])).toEqual([
       ['../sample-data/text/with-bad-lines.jsonl', 'line 2', 'json.malformed'],
@@ -72,5 +77,37 @@ describe('end to end: the sample text pipeline', () => {
     const res = await runPipeline(join(dir, 'other.yaml'), { ...quiet, out, overwrite: true });
     expect(res.index.configHash).not.toBe(result.index.configHash);
     expect(existsSync(join(out, 'index.json'))).toBe(true);
+  });
+});
+
+describe('end to end: images in the shards', () => {
+  test('caption grids and tile counts agree with planTiles; tiles are 448×448 JPEGs', async () => {
+    const out = join(dir, 'b'); // the second sample run (dir 'a' is overwritten by another config above)
+    const sharp = (await import('sharp')).default;
+    const { planTiles } = await import('../src/media/tiling.js');
+    const { wdsSamples } = await import('../src/sources/webdataset.js');
+    const expected = new Map<string, { cols: number; rows: number }>();
+    for await (const s of wdsSamples('sample-data/captions/00000.tar', 1e8)) {
+      const m = await sharp(s.files.get('jpg')!).metadata();
+      const p = planTiles(m.width!, m.height!, { maxTiles: 6 });
+      expected.set(`../sample-data/captions/00000.tar/${s.key}`, { cols: p.cols, rows: p.rows });
+    }
+    let checked = 0;
+    for await (const r of readShardRows(join(out, 'part-00000.parquet'))) {
+      let img = 0;
+      let tile = 0;
+      r.sampleIds.forEach((id, k) => {
+        const n = r.inputIds.subarray(r.sampleLengths.slice(0, k).reduce((a, b) => a + b, 0)).subarray(0, r.sampleLengths[k]).filter((x) => x === 151669).length;
+        if (expected.has(id)) {
+          expect({ cols: r.imageGrids[img].cols, rows: r.imageGrids[img].rows }).toEqual(expected.get(id));
+          expect(r.imageTiles[img]).toBe(r.imageGrids[img].cols * r.imageGrids[img].rows + (r.imageGrids[img].thumbnail ? 1 : 0));
+          checked++;
+        }
+        for (let j = 0; j < n; j++) tile += r.imageTiles[img++];
+      });
+      expect(tile).toBe(r.numTiles);
+      for (const t of r.tiles.slice(0, 3)) expect(await sharp(t).metadata()).toMatchObject({ format: 'jpeg', width: 448, height: 448 });
+    }
+    expect(checked).toBe(expected.size);
   });
 });

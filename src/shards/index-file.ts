@@ -34,6 +34,8 @@ export interface StatsJson {
   packing: { rows: number; maxTokens: number; fill: number; fillHistogram: Histogram; chunksSplit: number };
   tokensPerSample: Histogram & { mean: number; max: number };
   tilesPerImage: Record<string, number>;
+  /** Image counters: `tiled`, `dropped`, `dropped.<reason>` (missing, similarity, too_many, duplicate …). */
+  images?: Record<string, number>;
   mix: unknown;
 }
 

@@ -23,6 +23,11 @@ export function formatStatsTable(index: IndexJson, stats: StatsJson): string {
       Object.entries(stats.share).map(([name, s]) => [name, pct(s.target), pct(s.realised), s.tokens, s.textTokens, s.samples, stats.records.read[name] ?? 0, stats.records.rejected[name] ?? 0]),
     ),
   );
+  const img = stats.images ?? {};
+  if (Object.keys(img).length > 0) {
+    out.push('');
+    out.push(`images: ${img.tiled ?? 0} tiled, ${img.dropped ?? 0} dropped` + Object.entries(img).filter(([k]) => k.startsWith('dropped.')).map(([k, v]) => `; ${k.slice(8)} ${v}`).join(''));
+  }
   const reasons = Object.entries(stats.rejectsByReason);
   if (reasons.length > 0) {
     out.push('');

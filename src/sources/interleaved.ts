@@ -119,7 +119,7 @@ async function* readMmc4(unit: InputUnit, cfg: InterleavedSource, reject: Reject
       const idx = im?.matched_text_index;
       const ref = typeof im?.raw_url === 'string' ? im.raw_url : typeof im?.image_name === 'string' ? im.image_name : null;
       if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= sentences.length || !ref) { badImage = `image ${JSON.stringify(im).slice(0, 120)}: needs image_name/raw_url and a matched_text_index in [0, ${sentences.length})`; break; }
-      if (typeof im.matched_sim === 'number' && im.matched_sim < minSim) { count?.('images.dropped.similarity'); continue; }
+      if (typeof im.matched_sim === 'number' && im.matched_sim < minSim) { count?.('images.dropped.similarity'); count?.('images.dropped'); continue; }
       const list = before.get(idx) ?? [];
       list.push({ kind: 'url', url: ref });
       before.set(idx, list);

@@ -7,6 +7,7 @@ import type { Document, SourceKind } from '../model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Rejects } from '../rejects.js';
+import type { Stats } from '../stats.js';
 import { ShardloomError } from '../errors.js';
 import { expandPaths, type InputUnit } from './units.js';
 import { assignUnits } from './assign.js';
@@ -30,7 +31,7 @@ export interface OpenSource {
   documents(): AsyncIterable<Document>;
 }
 
-export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger }
+export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger; stats?: Stats }
 
 export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promise<OpenSource[]> {
   const out: OpenSource[] = [];
@@ -59,7 +60,11 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
 }
 
 async function* readUnits(reader: SourceReader<Source>, src: Source, units: InputUnit[], ctx: OpenContext): AsyncGenerator<Document> {
-  const sctx: SourceContext = { signal: ctx.signal, reject: (r) => ctx.rejects.reject({ ...r, source: src.name }) };
+  const sctx: SourceContext = {
+    signal: ctx.signal,
+    reject: (r) => ctx.rejects.reject({ ...r, source: src.name }),
+    count: (name, n = 1) => { ctx.stats?.inc(name, n); ctx.stats?.incSource(src.name, name, n); },
+  };
   for (const unit of units) {
     if (ctx.signal.aborted) return;
     yield* reader.read(unit, src, sctx);
