@@ -120,7 +120,8 @@ export function cutTiles(grid: RawArea, cols: number, rows: number, S: number): 
 export function encodeTile(raw: Buffer, S: number, o: Pick<TileOptions, 'encoding' | 'quality'>): Promise<Buffer> {
   if (o.encoding === 'raw') return Promise.resolve(raw);
   const p = sharp(raw, { raw: { width: S, height: S, channels: 3 } });
-  return (o.encoding === 'png' ? p.png({ compressionLevel: 6 }) : p.jpeg({ quality: o.quality, chromaSubsampling: '4:2:0' })).toBuffer();
+  // No Huffman optimisation (PIL's default too): it doubles the encode time for ~5 % smaller tiles.
+  return (o.encoding === 'png' ? p.png({ compressionLevel: 6 }) : p.jpeg({ quality: o.quality, chromaSubsampling: '4:2:0', optimiseCoding: false })).toBuffer();
 }
 
 /** Decode, plan, resize, cut: raw RGB tiles (thumbnail last). Shared by the benchmark and the PSNR test. */
