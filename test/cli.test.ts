@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { writeFileSync, readFileSync, copyFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -54,6 +54,15 @@ describe('CLI', () => {
     expect(ins.status, ins.stderr).toBe(0);
     expect(ins.stdout).toMatch(/row 0: \d+ tokens, \d+ samples/);
     expect(ins.stdout).toMatch(/── sample 0: \S+ \[[a-z-]+\] \d+ tokens, \d+ images/);
+    const tilesDir = join(dir, 'tiles');
+    const withTiles = cli(['inspect', join(out, 'part-00000.parquet'), '--row', '0', '--tiles-out', tilesDir]);
+    expect(withTiles.status, withTiles.stderr).toBe(0);
+    const files = readdirSync(tilesDir);
+    expect(files.length).toBeGreaterThan(0);
+    expect(withTiles.stdout).toContain(`${files.length} tiles written to ${tilesDir}`);
+    expect(files.some((f) => /^row0-img\d+-r0c0\.jpg$/.test(f)) && files.some((f) => /-thumb\.jpg$/.test(f))).toBe(true);
+    const jpeg = readFileSync(join(tilesDir, files[0]));
+    expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     const far = cli(['inspect', join(out, 'part-00000.parquet'), '--row', '99999']);
     expect(far.status).toBe(2);
     expect(far.stderr).toMatch(/has \d+ rows; --row 99999 is out of range/);
