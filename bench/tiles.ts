@@ -23,7 +23,7 @@ import { fmtRatio } from './common.js';
 
 const N = Number(process.argv.find((a, i) => process.argv[i - 1] === '--images') ?? 60);
 const dir = resolve('.bench-data/tiles');
-const images = { minTiles: 1, maxTiles: 12, tileSize: 448, encoding: 'jpeg' as const, quality: 95, maxBytes: 50e6, maxPixels: 178956970, multiImage: 'divide' as const };
+const images = { minTiles: 1, maxTiles: 12, tileSize: 448 as const, encoding: 'jpeg' as const, quality: 95, maxBytes: 50e6, maxPixels: 178956970, multiImage: 'divide' as const };
 
 async function makeImages(): Promise<string[]> {
   mkdirSync(dir, { recursive: true });

@@ -44,6 +44,11 @@ describe('CLI', () => {
     expect(stats.status).toBe(0);
     const s = JSON.parse(stats.stdout);
     expect(s.totals.rows).toBeGreaterThan(0);
+    const html = cli(['stats', out, '--html', join(dir, 'report.html')]);
+    expect(html.status, html.stderr).toBe(0);
+    const page = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(page).toContain('Contact sheet');
+    expect((page.match(/src="data:image\/jpeg;base64,/g) ?? []).length).toBeGreaterThan(5);
     const ok = cli(['validate', out, '--config', 'pipelines/sample.yaml']);
     expect(ok.stdout).toContain('OK: all checks passed');
     expect(ok.status).toBe(0);

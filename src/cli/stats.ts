@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { ShardloomError } from '../errors.js';
 import { readJson, type IndexJson, type StatsJson } from '../shards/index-file.js';
 import { formatStatsTable } from '../shards/report.js';
+import { writeHtmlReport } from '../shards/html-report.js';
 
-interface Args { dir: string; json: boolean }
+interface Args { dir: string; json: boolean; html?: string }
 
 export function statsCommand(setCode: (c: number) => void): CommandModule<object, Args> {
   return {
@@ -15,9 +16,15 @@ export function statsCommand(setCode: (c: number) => void): CommandModule<object
       y
         .positional('dir', { type: 'string', demandOption: true, describe: 'Output directory of a run (holds index.json and stats.json)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print index totals and stats as JSON' })
-        .example('$0 stats out/sample', 'Table of the sample run'),
+        .option('html', { type: 'string', describe: 'Also write a self-contained HTML report with plots and a contact sheet of tiles to this file' })
+        .example('$0 stats out/sample', 'Table of the sample run')
+        .example('$0 stats out/sample --html report.html', 'A page to look at (or to upload from CI)'),
     handler: async (a) => {
       const { index, stats } = await loadRun(a.dir);
+      if (a.html) {
+        await writeHtmlReport(a.dir, a.html, index, stats);
+        process.stderr.write(`report written to ${a.html}\n`);
+      }
       if (a.json) process.stdout.write(JSON.stringify({ totals: index.totals, targets: index.targets, stats }, null, 2) + '\n');
       else process.stdout.write(formatStatsTable(index, stats) + '\n');
       setCode(0);
