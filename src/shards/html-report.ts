@@ -15,7 +15,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** Horizontal bars; each row: label, value, optional target marker. */
 function bars(title: string, rows: { label: string; value: number; text: string; target?: number }[], max = Math.max(1e-9, ...rows.map((r) => Math.max(r.value, r.target ?? 0)))): string {
-  const W = 640, bar = 22, gap = 8, left = 170, right = 110;
+  const W = 760, bar = 22, gap = 8, left = 170, right = 190;
   const H = rows.length * (bar + gap) + 10;
   const x = (v: number) => left + (v / max) * (W - left - right);
   const items = rows.map((r, i) => {
