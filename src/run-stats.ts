@@ -15,6 +15,7 @@ export class RunStats {
   readonly targets: Record<string, number>;
   private readonly bySource = new Map<string, SourceTally>();
   private readonly tokensPerSample = new Log2Histogram();
+  private readonly textTokensPerSample = new Log2Histogram();
   private readonly tilesPerImage = new Map<number, number>();
   private readonly fills: number[] = [];
   private rowTokens = 0;
@@ -34,6 +35,7 @@ export class RunStats {
       t.textTokens += s.textTokens;
       t.samples++;
       this.tokensPerSample.add(s.inputIds.length);
+      this.textTokensPerSample.add(s.textTokens);
       for (const img of s.images) this.tilesPerImage.set(img.tiles.length, (this.tilesPerImage.get(img.tiles.length) ?? 0) + 1);
       if (progress) {
         progress.samples++;
@@ -82,6 +84,7 @@ export class RunStats {
       share,
       packing: { rows, maxTokens: this.cfg.pack.maxTokens, fill: rows ? this.rowTokens / (rows * this.cfg.pack.maxTokens) : 0, fillHistogram: fillHistogram(this.fills), chunksSplit: this.chunks },
       tokensPerSample: this.tokensPerSample.toJSON(),
+      textTokensPerSample: this.textTokensPerSample.toJSON(),
       tilesPerImage: Object.fromEntries([...this.tilesPerImage].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
       mix: this.mixReport,
     };

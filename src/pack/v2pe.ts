@@ -3,6 +3,12 @@
  * advance by 1 per text token, `<img>` and `</img>` included; the 256·tiles `<IMG_CONTEXT>` tokens of
  * image j get p + δj·k (k = 1…n, p = position of its `<img>`), and its `</img>` gets
  * ceil(last visual position) + 1. δ = stride / 256, so stride 256 gives plain RoPE positions.
+ *
+ * Checked against the V2PE reference (`get_rope_pos_id`, versions v2pe_fix / v2pe_rnd): text positions by
+ * cumulative sum through the `<img>` token, the visual tokens as `linspace(p, p + δ·n, n + 1)[1:]`, then
+ * `ceil` of the last one, and `</img>` continuing the cumulative sum from there; v2pe_rnd draws the stride
+ * per image from {1, 2, 4, …, 256}. The reference's linspace runs in the model dtype; we compute p + δ·k in
+ * double precision and store float32, so values can differ from a bf16 linspace in the last bit.
  */
 import type { SpecialIds } from '../model.js';
 import type { Rng } from '../rng.js';

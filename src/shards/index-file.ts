@@ -33,6 +33,8 @@ export interface StatsJson {
   share: Record<string, { target: number; realised: number; tokens: number; textTokens: number; samples: number; epochs: number }>;
   packing: { rows: number; maxTokens: number; fill: number; fillHistogram: Histogram; chunksSplit: number };
   tokensPerSample: Histogram & { mean: number; max: number };
+  /** Loss-bearing (text, incl. the end-of-sample token) tokens per sample: what per-sample loss weighting needs. */
+  textTokensPerSample?: Histogram & { mean: number; max: number };
   tilesPerImage: Record<string, number>;
   /** Image counters: `tiled`, `dropped`, `dropped.<reason>` (missing, similarity, too_many, duplicate …). */
   images?: Record<string, number>;

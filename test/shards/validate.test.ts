@@ -88,6 +88,13 @@ describe('validate', () => {
     expect((await validateRun(m)).failures).toContainEqual(expect.objectContaining({ check: 'file', shard: 'part-00000.arrow' }));
   });
 
+  test('thresholds from the config: packing fill and tiles per image', async () => {
+    const cfg = loadConfig('pipelines/sample.yaml');
+    const r = await validateRun(good, { ...cfg, validate: { ...cfg.validate, minFill: 1 }, images: { ...cfg.images, maxTiles: 2 } });
+    expect(r.failures.find((f) => f.check === 'fill')!.message).toMatch(/packing fill [\d.]+ % < validate.minFill 100.00 %/);
+    expect(r.failures.find((f) => f.check === 'tiles')!.message).toMatch(/\d+ images have a tile count outside \[1, 3\]/);
+  });
+
   test('thresholds from the config: ratio tolerance and reject fraction', async () => {
     const cfg = loadConfig('pipelines/sample.yaml');
     const strict = { ...cfg, validate: { ...cfg.validate, ratioTolerance: 0.001, maxRejectFraction: 0.001 } };
