@@ -11,6 +11,7 @@ import type { Stats } from '../stats.js';
 import type { ComputeBackend } from '../compute/index.js';
 import { createImageStore } from './image-store.js';
 import { mediaStage, type MediaPolicy } from './stage.js';
+import { videoStage } from './video-stage.js';
 import { ShardloomError } from '../errors.js';
 
 export type MediaFn = (docs: AsyncIterable<Document>) => AsyncIterable<MediaDocument>;
@@ -20,6 +21,12 @@ export async function createMediaStages(cfg: ResolvedConfig, ctx: { compute: Com
   const seen = new Set<string>();
   const concurrency = cfg.compute.concurrency || 2 * cpus().length;
   for (const [i, src] of cfg.sources.entries()) {
+    if (src.kind === 'video') {
+      const source = src;
+      out[src.name] = (docs) =>
+        videoStage(docs, { source, seed: cfg.seed, encoding: cfg.images.encoding, quality: cfg.images.quality, concurrency: Math.max(1, cpus().length), rejects: ctx.rejects, stats: ctx.stats });
+      continue;
+    }
     const policy = await policyOf(src, cfg, i);
     if (!policy || !ctx.compute) {
       out[src.name] = (docs) => docs as AsyncIterable<MediaDocument>;

@@ -15,13 +15,15 @@ import type { SourceContext, SourceReader } from './types.js';
 import { textReader } from './text.js';
 import { captionReader } from './caption.js';
 import { interleavedReader } from './interleaved.js';
+import { videoReader } from './video.js';
 
 /** One reader per source kind; a kind without a reader is a compile error here. */
 const readers = {
   text: textReader,
   caption: captionReader,
   interleaved: interleavedReader,
-} satisfies Partial<Record<SourceKind, SourceReader<never>>>;
+  video: videoReader,
+} satisfies Record<SourceKind, SourceReader<never>>;
 
 export interface OpenSource {
   name: string;

@@ -1,0 +1,57 @@
+/**
+ * The media stage for video sources: probe each clip, draw its frame count and frames (seeded per
+ * document, so the choice does not depend on processing order), decode them with one ffmpeg process and
+ * tile them. Clips in flight are bounded; output order is input order. A broken clip rejects its document
+ * with ffmpeg's/ffprobe's reason.
+ */
+import type { Document, MediaDocument, MediaSegment } from '../model.js';
+import type { VideoSource } from '../config/types.js';
+import type { Rejects } from '../rejects.js';
+import type { Stats } from '../stats.js';
+import { mapOrdered } from '../concurrency.js';
+import { rngFor } from '../rng.js';
+import { MediaError } from './errors.js';
+import { drawFrameCount, sampleFrameIndices, type FrameSampling } from './frames.js';
+import { probeVideo, tileVideo } from './video.js';
+
+export interface VideoStageOptions {
+  source: VideoSource;
+  seed: number;
+  encoding: 'jpeg' | 'png' | 'raw';
+  quality: number;
+  concurrency: number;
+  rejects: Rejects;
+  stats: Stats;
+}
+
+export async function* videoStage(docs: AsyncIterable<Document>, o: VideoStageOptions): AsyncGenerator<MediaDocument> {
+  for await (const d of mapOrdered(docs, o.concurrency, (doc) => tileClipDocument(doc, o))) if (d) yield d;
+}
+
+async function tileClipDocument(doc: Document, o: VideoStageOptions): Promise<MediaDocument | null> {
+  const timeoutMs = (o.source.timeoutSeconds ?? 120) * 1000;
+  const segments: MediaSegment[] = [];
+  for (const seg of doc.segments) {
+    if (seg.type !== 'video') {
+      if (seg.type === 'text') segments.push(seg);
+      continue;
+    }
+    try {
+      const probe = await probeVideo(seg.path, { timeoutMs });
+      const rng = rngFor(o.seed, `video/${doc.source}/${doc.id}`);
+      const n = drawFrameCount(o.source.minFrames ?? 8, o.source.maxFrames ?? 32, rng);
+      const indices = sampleFrameIndices(n, probe.frames, {
+        sample: (o.source.sample ?? 'middle') as FrameSampling, fps: probe.fps, clip: seg.clip, rng, dropRepeated: o.source.dropRepeatedFrames ?? false,
+      });
+      if (indices.length === 0) throw new MediaError('video.empty', 'no frame selected (clip window outside the clip?)');
+      segments.push({ type: 'video', video: await tileVideo(seg.path, { indices, encoding: o.encoding, quality: o.quality, timeoutMs, probe }) });
+      o.stats.inc('video.clips');
+      o.stats.inc('video.frames', indices.length);
+    } catch (e) {
+      const reason = e instanceof MediaError ? e.reason : 'video.error';
+      o.rejects.reject({ ...doc.provenance, reason, detail: (e as Error).message });
+      return null;
+    }
+  }
+  return { ...doc, segments };
+}
