@@ -19,11 +19,16 @@ interface Run { stdout: Buffer; stderr: string; code: number | null; timedOut: b
 /** Run a binary with a timeout, collecting output (or streaming stdout to `onData`). */
 function run(bin: string, args: string[], timeoutMs: number, onData?: (b: Buffer) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so that a timeout kills ffmpeg and anything it started (a wrapper script's child too).
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let err = '';
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      resolve({ stdout: Buffer.alloc(0), stderr: err, code: null, timedOut });
+    }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (onData ? onData(d) : out.push(d)));
     child.stderr.on('data', (d: Buffer) => { if (err.length < 20_000) err += d; });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
