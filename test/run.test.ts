@@ -10,7 +10,7 @@ import { duck, lit } from './helpers/duckdb.js';
 const dir = tempDir();
 const quiet = { log: silentLogger, progress: false };
 
-describe('end to end: the sample pipeline (text, interleaved, captions)', () => {
+describe('end to end: the sample pipeline (text, interleaved, captions, video)', () => {
   const out = join(dir, 'a');
   let result: Awaited<ReturnType<typeof runPipeline>>;
 
@@ -51,7 +51,8 @@ describe('end to end: the sample pipeline (text, interleaved, captions)', () => 
     expect(index.tokenizer).toMatchObject({ name: 'qwen3', imgStart: 151669, imgEnd: 151670, imgContext: 151671 });
     for (const s of index.shards) for (const f of s.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));
-    expect(Object.keys(stats.share)).toEqual(['books', 'captions', 'mmc4', 'obelics', 'web-text']);
+    expect(Object.keys(stats.share)).toEqual(['books', 'captions', 'clips', 'mmc4', 'obelics', 'web-text']);
+    expect(stats.share.clips.samples).toBe(5);
     expect(stats.share['web-text'].target).toBeCloseTo(0.25);
     expect(stats.images).toMatchObject({ tiled: 14, dropped: 2, 'dropped.image.missing': 1, 'dropped.similarity': 1 });
     const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -21,9 +21,10 @@ function errorOf(yaml: string): ShardloomError {
 describe('config: valid files', () => {
   test('the sample pipeline loads with every default filled', () => {
     const cfg = loadConfig('pipelines/sample.yaml');
-    expect(cfg.sources.map((s) => s.name)).toEqual(['web-text', 'books']);
-    expect(cfg.pack).toEqual({ maxTokens: 4096, maxTiles: 48, buffer: 512, strategy: 'best-fit' });
-    expect(cfg.images.maxTiles).toBe(12);
+    expect(cfg.sources.map((s) => [s.name, s.kind])).toEqual([['web-text', 'text'], ['books', 'text'], ['obelics', 'interleaved'], ['mmc4', 'interleaved'], ['captions', 'caption'], ['clips', 'video']]);
+    expect(cfg.pack).toEqual({ maxTokens: 8192, maxTiles: 48, buffer: 512, strategy: 'best-fit' });
+    expect(cfg.images.maxTiles).toBe(6);
+    expect(cfg.sources[5]).toMatchObject({ minFrames: 4, maxFrames: 8, sample: 'middle', timeoutSeconds: 120 });
     expect(cfg.tokenizer).toEqual({ name: 'qwen3', fast: 'auto', workers: 0, eos: '<|endoftext|>' });
     expect(cfg.configHash).toMatch(/^[0-9a-f]{16}$/);
   });

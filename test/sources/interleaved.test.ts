@@ -77,7 +77,7 @@ describe('MMC4', () => {
       ['[img2.jpg]', 'A dog.', '[http://m/1.jpg]', '[img3.jpg]', 'It runs. The end.'],
       ['Only text here.'],
     ]);
-    expect(counts).toEqual({ 'images.dropped.similarity': 1 });
+    expect(counts).toEqual({ 'images.dropped.similarity': 1, 'images.dropped': 1 });
     const strict = await readAll(interleavedReader, src(['m.jsonl'], { minSimilarity: 0.29 }), dir);
     expect(shape(strict.docs[0])).toEqual(['A dog.', '[http://m/1.jpg]', 'It runs. The end.']);
   });
