@@ -96,9 +96,15 @@ export class ShardWriter {
     }
     const table = rowsToTable(rows, this.opts.metadata);
     const files: ShardFile[] = [];
-    for (const format of this.opts.formats) {
-      const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
-      files.push(await this.writeOne(table, name, format));
+    try {
+      for (const format of this.opts.formats) {
+        const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
+        files.push(await this.writeOne(table, name, format));
+      }
+    } catch (e) {
+      // A shard is all its formats or nothing: remove the formats already renamed.
+      for (const f of files) await unlink(join(this.opts.dir, f.path)).catch(() => undefined);
+      throw e;
     }
     const rec = summarize(index, rows, files);
     this.shards.push(rec);

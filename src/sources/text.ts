@@ -131,7 +131,8 @@ async function* readTxt(unit: InputUnit, cfg: TextSource, reject: RejectFn): Asy
     reject('file', 'file.missing', (e as Error).message);
     return;
   }
-  if (size > max * 4 && !/\.(gz|zst)$/.test(unit.path)) { reject('file', 'text.too_large', `${size} bytes > maxDocumentBytes ${max}`); return; }
+  // An uncompressed file larger than the limit is refused from its size, without reading it.
+  if (size > max && !/\.(gz|zst)$/.test(unit.path)) { reject('file', 'text.too_large', `${size} bytes > maxDocumentBytes ${max}`); return; }
   const parts: Uint8Array[] = [];
   let total = 0;
   try {

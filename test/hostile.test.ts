@@ -1,0 +1,126 @@
+/**
+ * Hostile input, every source at once: each bad record becomes a reject with its reason, file and place,
+ * the good records still make it into valid shards, and the run survives. A disk that fills up stops the run
+ * with a clear message and a resumable state, never a partial shard under a final name.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { gzipSync, deflateSync } from 'node:zlib';
+import { join } from 'node:path';
+import { pack } from 'tar-stream';
+import { tempDir } from './helpers/tmp.js';
+import { cli } from './helpers/cli.js';
+import { duck, lit } from './helpers/duckdb.js';
+
+const dir = tempDir();
+const photo = readFileSync('sample-data/images/board.jpg');
+
+function pngBomb(w: number, h: number): Buffer {
+  const t = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (b: Buffer) => { let c = 0xffffffff; for (const x of b) c = t[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type: string, data: Buffer) => { const b = Buffer.concat([Buffer.from(type), data]); const l = Buffer.alloc(4); l.writeUInt32BE(data.length); const c = Buffer.alloc(4); c.writeUInt32BE(crc(b)); return Buffer.concat([l, b, c]); };
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function tar(path: string, members: [string, Buffer | string][]) {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
+  for (const [name, body] of members) p.entry({ name }, body);
+  p.finalize();
+  await done;
+  writeFileSync(path, Buffer.concat(chunks));
+}
+
+beforeAll(async () => {
+  const d = (p: string) => join(dir, 'data', p);
+  mkdirSync(d('media'), { recursive: true });
+  const good = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `A perfectly good document number ${i}.` })).join('\n') + '\n';
+  writeFileSync(d('good.jsonl'), good(30));
+  writeFileSync(d('many.jsonl'), good(5000));
+  const gz = gzipSync(good(400));
+  writeFileSync(d('corrupt.jsonl.gz'), Buffer.concat([gz.subarray(0, 300), Buffer.alloc(200, 7)]));
+  writeFileSync(d('trunc.jsonl.zst'), execFileSync('zstd', ['-q', '-c'], { input: good(300) }).subarray(0, 100));
+  writeFileSync(d('utf8.jsonl'), Buffer.concat([Buffer.from('{"text": "ok"}\n{"text": "bad '), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]));
+  writeFileSync(d('huge.txt'), Buffer.alloc(100 * 1024 * 1024, 'a')); // a 100 MB single document
+  await duck(`COPY (SELECT 'row ' || i AS text FROM range(50) t(i)) TO ${lit(d('full.parquet'))} (FORMAT parquet)`);
+  writeFileSync(d('trunc.parquet'), readFileSync(d('full.parquet')).subarray(0, 200));
+  await duck(`COPY (SELECT * FROM (VALUES (['http://x/1.jpg', NULL, NULL]::VARCHAR[], [NULL, 'two', 'three']::VARCHAR[]), ([NULL, 'http://x/1.jpg']::VARCHAR[], ['only text']::VARCHAR[])) t(images, texts)) TO ${lit(d('obelics.parquet'))} (FORMAT parquet)`);
+  await tar(d('pairs.tar'), [
+    ['000.jpg', photo], ['000.txt', 'a good pair'],
+    ['001.jpg', Buffer.alloc(0)], ['001.txt', 'zero-byte image'],
+    ['002.jpg', photo.subarray(0, 4000)], ['002.txt', 'truncated image'],
+    ['003.jpg', Buffer.from('<html>this is not an image</html>')], ['003.txt', 'not an image'],
+    ['004.png', pngBomb(20_000, 20_000)], ['004.txt', 'a decompression bomb'],
+    ['005.jpg', photo],
+  ]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', d('audio-only.mp4')]);
+  writeFileSync(d('audio-only.txt'), 'a clip with no video stream');
+  writeFileSync(join(dir, 'hostile.yaml'), [
+    'sources:',
+    '  - {name: text, kind: text, paths: ["data/good.jsonl", "data/corrupt.jsonl.gz", "data/trunc.jsonl.zst", "data/utf8.jsonl", "data/huge.txt", "data/trunc.parquet", "data/full.parquet", "data/missing.jsonl"]}',
+    '  - {name: pairs, kind: caption, paths: ["data/pairs.tar"]}',
+    '  - {name: web, kind: interleaved, paths: ["data/obelics.parquet"], imageStore: {type: dir, path: data/media}}',
+    '  - {name: clips, kind: video, paths: ["data/audio-only.mp4"]}',
+    'output: {shardMaxRows: 2}',
+    'pack: {maxTokens: 2048}',
+    'validate: {ratioTolerance: 1, maxRejectFraction: 1}',
+  ].join('\n') + '\n');
+});
+
+describe('hostile input', () => {
+  test('every bad record is a reject with its reason and place; the good ones are in valid shards', () => {
+    const out = join(dir, 'out');
+    const r = cli(['run', join(dir, 'hostile.yaml'), '--out', out, '--quiet'], { timeoutMs: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string; location: string; reason: string });
+    const has = (file: string, reason: string) => rejects.some((x) => x.file.endsWith(file) && x.reason === reason);
+    const expected: [string, string][] = [
+      ['missing.jsonl', 'file.missing'],
+      ['corrupt.jsonl.gz', 'file.gzip_corrupt'],
+      ['trunc.jsonl.zst', 'file.zstd_corrupt'],
+      ['utf8.jsonl', 'text.invalid_utf8'],
+      ['huge.txt', 'text.too_large'],
+      ['trunc.parquet', 'parquet.unreadable'],
+      ['pairs.tar', 'image.empty'],
+      ['pairs.tar', 'image.decode'],
+      ['pairs.tar', 'image.too_many_pixels'],
+      ['pairs.tar', 'caption.missing'],
+      ['obelics.parquet', 'obelics.length_mismatch'],
+      ['audio-only.mp4', 'video.no_stream'],
+    ];
+    for (const [file, reason] of expected) expect(has(file, reason), `${file}: ${reason}`).toBe(true);
+    expect(rejects.some((x) => x.file.endsWith('pairs.tar') && x.location === 'member 002.jpg' && ['image.truncated', 'image.decode'].includes(x.reason))).toBe(true);
+    const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));
+    expect(stats.share.text.samples).toBeGreaterThanOrEqual(30 + 1 + 50);
+    expect(stats.share.pairs.samples).toBe(1);
+    expect(cli(['validate', out]).status).toBe(0);
+  }, 240_000);
+
+  test('a disk that fills up stops the run with a clear message and a resumable state', () => {
+    const out = join(dir, 'full-disk');
+    mkdirSync(out, { recursive: true });
+    // A real 400 KB tmpfs where the machine lets us mount one; otherwise a write error made by hand.
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=120k', 'tmpfs', out]).status === 0;
+    try {
+      if (!mounted) mkdirSync(join(out, 'part-00001.parquet.tmp'), { recursive: true });
+      const cfg = join(dir, 'disk.yaml');
+      writeFileSync(cfg, 'sources:\n  - {name: t, kind: text, paths: ["data/many.jsonl"]}\noutput: {shardMaxRows: 4, formats: [parquet, arrow]}\npack: {maxTokens: 256}\n');
+      const r = cli(['run', cfg, '--out', out, '--quiet']);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/could not write shard .*part-\d+\.(parquet|arrow)/);
+      if (mounted) expect(r.stderr).toMatch(/ENOSPC|no space/i);
+      const names = readdirSync(out);
+      expect(names.filter((n) => n.endsWith('.tmp') && !existsSync(join(out, n, '.')))).toEqual([]);
+      // Every shard under a final name is whole: it is in the journal with its checksum.
+      const journal = existsSync(join(out, 'progress.jsonl')) ? readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const journaled = new Set(journal.flatMap((s: { files: { path: string }[] }) => s.files.map((f) => f.path)));
+      for (const n of names.filter((x) => /^part-\d+\.(parquet|arrow)$/.test(x))) expect(journaled.has(n), n).toBe(true);
+    } finally {
+      if (mounted) spawnSync('umount', [out]);
+    }
+  });
+});
