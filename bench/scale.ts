@@ -1,0 +1,101 @@
+/**
+ * bench:scale — a generated mixed corpus (gzip JSONL text + WebDataset caption tars) run
+ *   - at 1× with one rank and with two local ranks at once (then merged), for throughput;
+ *   - at 1× and 10×, for peak RSS (it must not grow with the input: target 10× within 1.2× of 1×, < 2 GiB);
+ *   - CPU utilisation of the 1-rank runs (CPU seconds / (wall seconds × cores); target ≥ 85 %).
+ *
+ *   npm run bench:scale [-- --scale 10]
+ */
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { pack } from 'tar-stream';
+import { runNode, wordSampler, fmtRatio, type ChildResult } from './common.js';
+import { mergeRuns } from '../src/scale/merge.js';
+import { rngFor } from '../src/rng.js';
+
+const SCALE = Number(process.argv.find((a, i) => process.argv[i - 1] === '--scale') ?? 10);
+const root = resolve('.bench-data/scale');
+const here = fileURLToPath(new URL('.', import.meta.url));
+const TEXT_FILE_MB = 4; // per text file
+const PAIRS_PER_TAR = 40;
+
+async function textFile(path: string, seed: number) {
+  if (existsSync(path)) return;
+  const word = wordSampler(seed);
+  const rng = rngFor(seed, 'scale-text');
+  const gz = createGzip({ level: 1 });
+  const out = createWriteStream(path);
+  gz.pipe(out);
+  let bytes = 0;
+  let n = 0;
+  while (bytes < TEXT_FILE_MB * 1e6) {
+    const text = Array.from({ length: Math.floor(40 * Math.exp(rng.next() * 4)) }, word).join(' ');
+    bytes += text.length;
+    if (!gz.write(JSON.stringify({ id: `${seed}-${n++}`, text }) + '\n')) await new Promise<void>((r) => gz.once('drain', () => r()));
+  }
+  gz.end();
+  await new Promise<void>((r) => out.on('close', () => r()));
+}
+
+async function captionTar(path: string, seed: number) {
+  if (existsSync(path)) return;
+  const rng = rngFor(seed, 'scale-pairs');
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
+  for (let i = 0; i < PAIRS_PER_TAR; i++) {
+    const w = rng.int(300, 1000);
+    const img = await sharp(i % 2 ? 'sample-data/images/board.jpg' : 'sample-data/images/verify.jpg').resize(w, Math.round(w * (0.5 + rng.next())), { fit: 'fill' }).jpeg({ quality: 80 }).toBuffer();
+    const key = `${String(seed).padStart(5, '0')}${String(i).padStart(4, '0')}`;
+    p.entry({ name: `${key}.jpg` }, img);
+    p.entry({ name: `${key}.txt` }, `A photo of a development board, number ${i}, ${w} pixels wide.`);
+  }
+  p.finalize();
+  await done;
+  writeFileSync(path, Buffer.concat(chunks));
+}
+
+/** A corpus of `k` units: k text files and k caption tars. */
+async function corpus(k: number): Promise<string> {
+  const dir = join(root, `x${k}`);
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < k; i++) {
+    await textFile(join(dir, `text-${String(i).padStart(3, '0')}.jsonl.gz`), i);
+    await captionTar(join(dir, `pairs-${String(i).padStart(3, '0')}.tar`), i);
+  }
+  const cfg = join(dir, 'scale.yaml');
+  writeFileSync(cfg, `name: scale-x${k}\nseed: 1\nsources:\n  - {name: text, kind: text, paths: ["text-*.jsonl.gz"], idField: id, weight: 0.8}\n  - {name: pairs, kind: caption, paths: ["pairs-*.tar"], weight: 0.2}\nimages: {maxTiles: 6}\npack: {maxTokens: 16384}\n`);
+  return cfg;
+}
+
+const usage = (r: ChildResult) => r.cpuSeconds / (r.seconds * cpus().length);
+
+async function main() {
+  const cfg1 = await corpus(2);
+  const cfg10 = await corpus(2 * SCALE);
+  const out = join(root, 'out');
+  rmSync(out, { recursive: true, force: true });
+  const one = await runNode([join(here, 'scale-run.js'), cfg1, join(out, 'one')]);
+  const t0 = performance.now();
+  const ranks = await Promise.all([0, 1].map((r) => runNode([join(here, 'scale-run.js'), cfg1, join(out, 'two'), String(r), '2'])));
+  await mergeRuns(join(out, 'two'));
+  const twoWall = (performance.now() - t0) / 1000;
+  const ten = await runNode([join(here, 'scale-run.js'), cfg10, join(out, 'ten')]);
+  const mb1 = 2 * TEXT_FILE_MB;
+  console.log(`corpus 1×: 2 × ${TEXT_FILE_MB} MB gzip-JSONL text + 2 × ${PAIRS_PER_TAR} caption pairs; ${SCALE}×: ${2 * SCALE} of each; ${cpus().length} cores`);
+  console.log('\n| run | wall s | MB text/s | peak RSS MB | CPU use |\n|---|---|---|---|---|');
+  console.log(`| 1×, 1 rank | ${one.seconds.toFixed(1)} | ${(mb1 / one.seconds).toFixed(2)} | ${one.maxRssMB.toFixed(0)} | ${(100 * usage(one)).toFixed(0)} % |`);
+  console.log(`| 1×, 2 local ranks at once (+ merge) | ${twoWall.toFixed(1)} | ${(mb1 / twoWall).toFixed(2)} | ${ranks.map((r) => r.maxRssMB.toFixed(0)).join(' + ')} | ${(100 * ranks.reduce((a, r) => a + r.cpuSeconds, 0) / (twoWall * cpus().length)).toFixed(0)} % |`);
+  console.log(`| ${SCALE}×, 1 rank | ${ten.seconds.toFixed(1)} | ${((mb1 * SCALE) / ten.seconds).toFixed(2)} | ${ten.maxRssMB.toFixed(0)} | ${(100 * usage(ten)).toFixed(0)} % |`);
+  console.log(`\npeak RSS ${SCALE}× / 1×: ${fmtRatio(ten.maxRssMB / one.maxRssMB)} (target ≤ 1.2×, < 2048 MB); 2 ranks / 1 rank throughput: ${fmtRatio(one.seconds / twoWall)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
