@@ -6,34 +6,15 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { gzipSync, deflateSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { pack } from 'tar-stream';
 import { tempDir } from './helpers/tmp.js';
+import { writeTar, pngBomb } from './helpers/media.js';
 import { cli } from './helpers/cli.js';
 import { duck, lit } from './helpers/duckdb.js';
 
 const dir = tempDir();
 const photo = readFileSync('sample-data/images/board.jpg');
-
-function pngBomb(w: number, h: number): Buffer {
-  const t = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-  const crc = (b: Buffer) => { let c = 0xffffffff; for (const x of b) c = t[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
-  const chunk = (type: string, data: Buffer) => { const b = Buffer.concat([Buffer.from(type), data]); const l = Buffer.alloc(4); l.writeUInt32BE(data.length); const c = Buffer.alloc(4); c.writeUInt32BE(crc(b)); return Buffer.concat([l, b, c]); };
-  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(100))), chunk('IEND', Buffer.alloc(0))]);
-}
-
-async function tar(path: string, members: [string, Buffer | string][]) {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => p.on('end', () => r()));
-  for (const [name, body] of members) p.entry({ name }, body);
-  p.finalize();
-  await done;
-  writeFileSync(path, Buffer.concat(chunks));
-}
 
 beforeAll(async () => {
   const d = (p: string) => join(dir, 'data', p);
@@ -49,7 +30,7 @@ beforeAll(async () => {
   await duck(`COPY (SELECT 'row ' || i AS text FROM range(50) t(i)) TO ${lit(d('full.parquet'))} (FORMAT parquet)`);
   writeFileSync(d('trunc.parquet'), readFileSync(d('full.parquet')).subarray(0, 200));
   await duck(`COPY (SELECT * FROM (VALUES (['http://x/1.jpg', NULL, NULL]::VARCHAR[], [NULL, 'two', 'three']::VARCHAR[]), ([NULL, 'http://x/1.jpg']::VARCHAR[], ['only text']::VARCHAR[])) t(images, texts)) TO ${lit(d('obelics.parquet'))} (FORMAT parquet)`);
-  await tar(d('pairs.tar'), [
+  await writeTar(d('pairs.tar'), [
     ['000.jpg', photo], ['000.txt', 'a good pair'],
     ['001.jpg', Buffer.alloc(0)], ['001.txt', 'zero-byte image'],
     ['002.jpg', photo.subarray(0, 4000)], ['002.txt', 'truncated image'],

@@ -10,7 +10,7 @@ import type { Document, ImageRef } from '../model.js';
 import type { CaptionSource } from '../config/types.js';
 import type { SourceReader } from './types.js';
 import type { InputUnit } from './units.js';
-import { DecompressError, decodeUtf8, fileBytes, splitLines, stripCompression } from './lines.js';
+import { DecompressError, decodeUtf8, fileBytes, jsonObjects, splitLines, stripCompression } from './lines.js';
 import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
 import { IMAGE_EXTENSIONS, wdsSamples } from './webdataset.js';
 
@@ -117,21 +117,8 @@ async function* parquetRecords(unit: InputUnit, cfg: CaptionSource): AsyncGenera
 }
 
 async function* jsonlRecords(unit: InputUnit, reject: RejectFn): AsyncGenerator<TableRecord> {
-  for await (const line of splitLines(fileBytes(unit.path), MAX_MEMBER)) {
-    const loc = `line ${line.no}`;
-    if (line.tooLong) { reject(loc, 'text.too_large', `line of ${line.tooLong} bytes`); continue; }
-    const str = decodeUtf8(line.bytes);
-    if (str === null) { reject(loc, 'text.invalid_utf8', 'line is not valid UTF-8'); continue; }
-    if (!str.trim()) continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(str);
-    } catch (e) {
-      reject(loc, 'json.malformed', (e as Error).message);
-      continue;
-    }
-    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) { reject(loc, 'json.not_object', 'line is not a JSON object'); continue; }
-    yield { location: loc, id: `${unit.display}:${line.no}`, record: rec as Record<string, unknown> };
+  for await (const j of jsonObjects(splitLines(fileBytes(unit.path), MAX_MEMBER), reject)) {
+    yield { location: j.location, id: `${unit.display}:${j.no}`, record: j.record };
   }
 }
 

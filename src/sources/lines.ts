@@ -129,3 +129,34 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
     return null;
   }
 }
+
+export interface JsonLine { no: number; location: string; record: Record<string, unknown> }
+
+/**
+ * JSON objects of a JSONL stream, one per non-blank line. Lines over the limit, invalid UTF-8, malformed
+ * JSON and non-objects are reported through `reject(location, reason, detail)` and skipped.
+ */
+export async function* jsonObjects(
+  lines: AsyncIterable<Line>,
+  reject: (location: string, reason: string, detail?: string) => void,
+  tooLongDetail = (n: number) => `line of ${n} bytes`,
+  onLine?: (no: number) => void,
+): AsyncGenerator<JsonLine> {
+  for await (const line of lines) {
+    onLine?.(line.no);
+    const loc = `line ${line.no}`;
+    if (line.tooLong) { reject(loc, 'text.too_large', tooLongDetail(line.tooLong)); continue; }
+    const str = decodeUtf8(line.bytes);
+    if (str === null) { reject(loc, 'text.invalid_utf8', 'line is not valid UTF-8'); continue; }
+    if (!str.trim()) continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(str);
+    } catch (e) {
+      reject(loc, 'json.malformed', (e as Error).message);
+      continue;
+    }
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) { reject(loc, 'json.not_object', 'line is not a JSON object'); continue; }
+    yield { no: line.no, location: loc, record: rec as Record<string, unknown> };
+  }
+}

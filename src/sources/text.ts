@@ -7,7 +7,7 @@ import type { Document } from '../model.js';
 import type { TextSource } from '../config/types.js';
 import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';
-import { DecompressError, decodeUtf8, fileBytes, splitLines, stripCompression } from './lines.js';
+import { DecompressError, decodeUtf8, fileBytes, jsonObjects, splitLines, stripCompression } from './lines.js';
 import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
 
 export type TextFormat = 'jsonl' | 'parquet' | 'txt';
@@ -68,26 +68,11 @@ async function* readJsonl(unit: InputUnit, cfg: TextSource, ctx: SourceContext, 
   let last = 0;
   try {
     // A JSON line may be a few bytes longer than its text (quotes, escapes, other fields).
-    for await (const line of splitLines(fileBytes(unit.path), max * 2 + 4096)) {
-      last = line.no;
-      const loc = `line ${line.no}`;
-      if (line.tooLong) { reject(loc, 'text.too_large', `line of ${line.tooLong} bytes > 2 × maxDocumentBytes`); continue; }
-      if (line.bytes.length === 0) continue; // blank lines are not records
-      const str = decodeUtf8(line.bytes);
-      if (str === null) { reject(loc, 'text.invalid_utf8', 'line is not valid UTF-8'); continue; }
-      if (str.trim() === '') continue;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(str);
-      } catch (e) {
-        reject(loc, 'json.malformed', (e as Error).message);
-        continue;
-      }
-      if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) { reject(loc, 'json.not_object', 'line is not a JSON object'); continue; }
-      const r = rec as Record<string, unknown>;
-      const problem = textProblem(r[field], field, max);
-      if (problem) { reject(loc, problem[0], problem[1]); continue; }
-      yield doc(unit, cfg, loc, idOf(unit, cfg, r, String(line.no)), r[field] as string);
+    const lines = splitLines(fileBytes(unit.path), max * 2 + 4096);
+    for await (const j of jsonObjects(lines, reject, (n) => `line of ${n} bytes > 2 × maxDocumentBytes`, (no) => (last = no))) {
+      const problem = textProblem(j.record[field], field, max);
+      if (problem) { reject(j.location, problem[0], problem[1]); continue; }
+      yield doc(unit, cfg, j.location, idOf(unit, cfg, j.record, String(j.no)), j.record[field] as string);
       if (ctx.signal.aborted) return;
     }
   } catch (e) {

@@ -4,31 +4,16 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { cpuBackend, decodeRgb } from '../../src/compute/cpu.js';
 import { MediaError } from '../../src/media/errors.js';
+import { pngBomb } from '../helpers/media.js';
 
 const photo = readFileSync('sample-data/images/board.jpg');
 const opts = { minTiles: 1, maxTiles: 12, tileSize: 448, encoding: 'jpeg' as const, quality: 95, maxBytes: 50e6, maxPixels: 100e6 };
 const backend = cpuBackend();
 const reasonOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: MediaError) => (e instanceof MediaError ? e.reason : `not a MediaError: ${e}`));
 const small = () => sharp(photo).resize(160, 120);
-
-/** A PNG header claiming width×height, with one tiny (bogus) IDAT: a decompression bomb's front. */
-function pngBomb(width: number, height: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-  const crc = (b: Buffer) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
-  const chunk = (type: string, data: Buffer) => {
-    const t = Buffer.concat([Buffer.from(type), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const c = Buffer.alloc(4); c.writeUInt32BE(crc(t));
-    return Buffer.concat([len, t, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 describe('decode: formats', () => {
   const formats: Record<string, Buffer> = {};

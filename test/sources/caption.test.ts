@@ -1,38 +1,27 @@
 import { describe, expect, test } from 'vitest';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pack } from 'tar-stream';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { captionReader } from '../../src/sources/caption.js';
 import { splitMemberName } from '../../src/sources/webdataset.js';
 import type { CaptionSource } from '../../src/config/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { writeTar } from '../helpers/media.js';
 import { readAll } from '../helpers/read-source.js';
 
 const dir = tempDir();
 const src = (paths: string[], extra: Partial<CaptionSource> = {}): CaptionSource => ({ name: 'cap', kind: 'caption', paths: paths as [string], ...extra });
 const img = (n: number) => Buffer.from(`fake-image-bytes-${n}`);
 
-async function tar(path: string, members: [string, Buffer | string][]) {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => p.on('end', () => r()));
-  for (const [name, body] of members) p.entry({ name }, body);
-  p.finalize();
-  await done;
-  writeFileSync(path, Buffer.concat(chunks));
-}
-
 const captionOf = (d: { segments: unknown[] }) => (d.segments[1] as { text: string }).text;
 
 describe('caption pairs: WebDataset', () => {
   test('keys split at the first dot; image + caption pairs in tar order; brace ranges', async () => {
-    await tar(join(dir, '00000.tar'), [
+    await writeTar(join(dir, '00000.tar'), [
       ['000000000.jpg', img(0)], ['000000000.txt', 'a red bicycle'], ['000000000.json', '{"url":"x"}'],
       ['000000001.png', img(1)], ['000000001.txt', 'two cats\n'],
     ]);
-    await tar(join(dir, '00001.tar'), [['sub/000010000.v2.webp', img(2)], ['sub/000010000.v2.txt', 'dotted key']]);
+    await writeTar(join(dir, '00001.tar'), [['sub/000010000.v2.webp', img(2)], ['sub/000010000.v2.txt', 'dotted key']]);
     const { docs, rejects } = await readAll(captionReader, src(['{00000..00001}.tar']), dir);
     expect(rejects).toEqual([]);
     expect(docs.map(captionOf)).toEqual(['a red bicycle', 'two cats', 'dotted key']);
@@ -43,7 +32,7 @@ describe('caption pairs: WebDataset', () => {
   });
 
   test('a sample without caption or image is a reject; a missing shard is a reject; a broken tar is a reject', async () => {
-    await tar(join(dir, 'bad.tar'), [
+    await writeTar(join(dir, 'bad.tar'), [
       ['000.jpg', img(0)],
       ['001.txt', 'caption without image'],
       ['002.jpg', img(2)], ['002.txt', '   '],
