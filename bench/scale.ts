@@ -4,7 +4,7 @@
  *   - at 1× and 10×, for peak RSS (it must not grow with the input: target 10× within 1.2× of 1×, < 2 GiB);
  *   - CPU utilisation of the 1-rank runs (CPU seconds / (wall seconds × cores); target ≥ 85 %).
  *
- *   npm run bench:scale [-- --scale 10]
+ *   npm run bench:scale [-- --scale 10 --units 6]
  */
 import { createWriteStream, existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createGzip } from 'node:zlib';
@@ -17,7 +17,14 @@ import { runNode, wordSampler, fmtRatio, type ChildResult } from './common.js';
 import { mergeRuns } from '../src/scale/merge.js';
 import { rngFor } from '../src/rng.js';
 
-const SCALE = Number(process.argv.find((a, i) => process.argv[i - 1] === '--scale') ?? 10);
+const arg = (name: string, dflt: number) => Number(process.argv.find((a, i) => process.argv[i - 1] === `--${name}`) ?? dflt);
+const SCALE = arg('scale', 10);
+/**
+ * Units (one text file + one caption tar each) in the 1× corpus. Six units make a run that writes several
+ * shards at the default shard size, so the 1× run reaches its steady state (full shard and row-group
+ * buffers, packer buffer, per-source read-ahead) and the comparison shows growth, not warm-up.
+ */
+const UNITS = arg('units', 6);
 const root = resolve('.bench-data/scale');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const TEXT_FILE_MB = 4; // per text file
@@ -76,8 +83,8 @@ async function corpus(k: number): Promise<string> {
 const usage = (r: ChildResult) => r.cpuSeconds / (r.seconds * cpus().length);
 
 async function main() {
-  const cfg1 = await corpus(2);
-  const cfg10 = await corpus(2 * SCALE);
+  const cfg1 = await corpus(UNITS);
+  const cfg10 = await corpus(UNITS * SCALE);
   const out = join(root, 'out');
   rmSync(out, { recursive: true, force: true });
   const one = await runNode([join(here, 'scale-run.js'), cfg1, join(out, 'one')]);
@@ -86,8 +93,8 @@ async function main() {
   await mergeRuns(join(out, 'two'));
   const twoWall = (performance.now() - t0) / 1000;
   const ten = await runNode([join(here, 'scale-run.js'), cfg10, join(out, 'ten')]);
-  const mb1 = 2 * TEXT_FILE_MB;
-  console.log(`corpus 1×: 2 × ${TEXT_FILE_MB} MB gzip-JSONL text + 2 × ${PAIRS_PER_TAR} caption pairs; ${SCALE}×: ${2 * SCALE} of each; ${cpus().length} cores`);
+  const mb1 = UNITS * TEXT_FILE_MB;
+  console.log(`corpus 1×: ${UNITS} × ${TEXT_FILE_MB} MB gzip-JSONL text + ${UNITS} × ${PAIRS_PER_TAR} caption pairs; ${SCALE}×: ${UNITS * SCALE} of each; ${cpus().length} cores`);
   console.log('\n| run | wall s | MB text/s | peak RSS MB | CPU use |\n|---|---|---|---|---|');
   console.log(`| 1×, 1 rank | ${one.seconds.toFixed(1)} | ${(mb1 / one.seconds).toFixed(2)} | ${one.maxRssMB.toFixed(0)} | ${(100 * usage(one)).toFixed(0)} % |`);
   console.log(`| 1×, 2 local ranks at once (+ merge) | ${twoWall.toFixed(1)} | ${(mb1 / twoWall).toFixed(2)} | ${ranks.map((r) => r.maxRssMB.toFixed(0)).join(' + ')} | ${(100 * ranks.reduce((a, r) => a + r.cpuSeconds, 0) / (twoWall * cpus().length)).toFixed(0)} % |`);

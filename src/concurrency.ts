@@ -24,3 +24,73 @@ export async function* mapOrdered<In, Out>(input: AsyncIterable<In>, concurrency
     if (!done) await it.return?.();
   }
 }
+
+/**
+ * `prefetch`: run a stream ahead of its consumer, holding at most `maxItems` items and (past the first)
+ * `maxWeight` units of `weight` — so a pipeline stage keeps working while the consumer waits on another
+ * stream (the mixer pulls from one source at a time). Order, values and errors are unchanged; an error is
+ * raised where its item would have been. Ending the consumer early stops the producer.
+ */
+export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: number; maxWeight?: number; weight?: (x: T) => number }): AsyncGenerator<T> {
+  const buf: { value: T; weight: number }[] = [];
+  let held = 0;
+  let ended = false;
+  let error: { e: unknown } | null = null;
+  let stop = false;
+  let wakeConsumer: (() => void) | null = null;
+  let wakeProducer: (() => void) | null = null;
+  const wake = (w: (() => void) | null) => w?.();
+  const full = () => buf.length >= opts.maxItems || (buf.length > 0 && opts.maxWeight !== undefined && held >= opts.maxWeight);
+  const it = input[Symbol.asyncIterator]();
+  const producer = (async () => {
+    try {
+      while (!stop) {
+        if (full()) {
+          await new Promise<void>((r) => (wakeProducer = r));
+          wakeProducer = null;
+          continue;
+        }
+        const r = await it.next();
+        if (r.done) break;
+        const w = opts.weight?.(r.value) ?? 0;
+        buf.push({ value: r.value, weight: w });
+        held += w;
+        const c = wakeConsumer;
+        wakeConsumer = null;
+        wake(c);
+      }
+    } catch (e) {
+      error = { e };
+    } finally {
+      ended = true;
+      const c = wakeConsumer;
+      wakeConsumer = null;
+      wake(c);
+    }
+  })();
+  try {
+    for (;;) {
+      if (buf.length > 0) {
+        const x = buf.shift()!;
+        held -= x.weight;
+        const p = wakeProducer;
+        wakeProducer = null;
+        wake(p);
+        yield x.value;
+        continue;
+      }
+      if (ended) {
+        if (error) throw (error as { e: unknown }).e;
+        return;
+      }
+      await new Promise<void>((r) => (wakeConsumer = r));
+    }
+  } finally {
+    stop = true;
+    const p = wakeProducer;
+    wakeProducer = null;
+    wake(p);
+    await producer;
+    try { await it.return?.(undefined as never); } catch { /* the stream failed already; its error was raised or is moot */ }
+  }
+}

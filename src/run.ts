@@ -5,7 +5,8 @@
  * byte-identical to an uninterrupted run.
  */
 import { join, resolve } from 'node:path';
-import type { Document, MediaDocument, PackedRow } from './model.js';
+import type { Document, MediaDocument, PackedRow, Sample } from './model.js';
+import { prefetch } from './concurrency.js';
 import type { ResolvedConfig } from './config/types.js';
 import { publicConfig } from './config/types.js';
 import { loadConfig } from './config/load.js';
@@ -51,6 +52,15 @@ export interface RunResult {
   outDir: string;
   index: IndexJson;
   stats: ReturnType<RunStats['toJSON']>;
+}
+
+/** Samples held ahead of the mixer per source: at most this many, and at most this many bytes of tokens and tiles. */
+const PREFETCH = { maxItems: 1024, maxWeight: 16 << 20, weight: sampleBytes };
+
+function sampleBytes(s: Sample): number {
+  let n = s.inputIds.byteLength;
+  for (const im of s.images) for (const t of im.tiles) n += t.byteLength;
+  return n;
 }
 
 export async function runPipeline(config: string | ResolvedConfig, opts: RunOptions = {}): Promise<RunResult> {
@@ -109,8 +119,10 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   let complete = false;
   progress.start();
   try {
+    // Each source's pipeline runs ahead of the mixer (bounded), so that reading, pixels and tokenizing of
+    // every source overlap instead of advancing only while the mixer pulls from that source.
     const samplesOf = (src: OpenSource) => () =>
-      tokenizeDocuments(media[src.name](counted(src.documents(), src.name, progress, rejects, stats)), pool, { special: tokenizer.special, eosId });
+      prefetch(tokenizeDocuments(media[src.name](counted(src.documents(), src.name, progress, rejects, stats)), pool, { special: tokenizer.special, eosId }), PREFETCH);
     const mixed = mixByTokens(
       sources.map((s) => ({ name: s.name, weight: s.weight, open: samplesOf(s) })),
       { seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted },
@@ -124,7 +136,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
       await writer.add(row);
     }
     if (signal.aborted) {
-      const dropped = writer.discard();
+      const dropped = await writer.discard();
       log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
     } else {
       await writer.flush();

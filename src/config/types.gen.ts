@@ -49,7 +49,7 @@ export interface Output {
    */
   formats?: ["parquet" | "arrow", ...("parquet" | "arrow")[]];
   /**
-   * Start a new shard once the current one holds this many bytes of tokens and tiles (uncompressed). The writer holds about 4× this in memory while it writes a shard.
+   * Start a new shard once the current one holds this many bytes of tokens and tiles (uncompressed). Shards are streamed to disk a row group at a time, so this does not set the writer's memory.
    */
   shardMaxBytes?: number;
   /**

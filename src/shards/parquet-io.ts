@@ -3,9 +3,10 @@
  * groups, key/value metadata), Arrow IPC files by apache-arrow. Reading back: Parquet row group by row group
  * with hyparquet, Arrow IPC batch by batch with apache-arrow — bounded memory either way.
  */
-import { writeFile } from 'node:fs/promises';
+import { open, unlink, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { RecordBatch, RecordBatchReader, Schema, Table, tableToIPC } from 'apache-arrow';
+import { pipeline } from 'node:stream/promises';
+import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Table, tableToIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -48,8 +49,10 @@ function withPackedMetadata(table: Table, keep: boolean): Table {
   return new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data)));
 }
 
-export async function writeParquetShard(table: Table, path: string, opts: { rowGroupRows?: number; compression?: 'zstd' | 'snappy' | 'none' } = {}): Promise<void> {
-  const metadata = new Map<string, string>([[METADATA_KEY, packMetadata(table.schema.metadata)]]);
+export interface ParquetWriteOptions { rowGroupRows?: number; compression?: 'zstd' | 'snappy' | 'none' }
+
+function writerProperties(schemaMetadata: Map<string, string>, opts: ParquetWriteOptions): pw.WriterProperties {
+  const metadata = new Map<string, string>([[METADATA_KEY, packMetadata(schemaMetadata)]]);
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[opts.compression ?? 'zstd'])
     .setMaxRowGroupSize(opts.rowGroupRows ?? 64)
@@ -57,13 +60,130 @@ export async function writeParquetShard(table: Table, path: string, opts: { rowG
     .setKeyValueMetadata(metadata);
   // Token ids compress well with zstd alone; a dictionary over them only costs time.
   for (const c of ['input_ids', 'position_ids', 'tiles']) props = props.setColumnDictionaryEnabled(c, false);
+  return props.build();
+}
+
+/** A whole table as one Parquet file (tests, benchmarks; the run streams through `openShardSink`). */
+export async function writeParquetShard(table: Table, path: string, opts: ParquetWriteOptions = {}): Promise<void> {
   // writeParquet consumes (frees) the WebAssembly table.
-  const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table, false), 'stream')), props.build());
+  const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table, false), 'stream')), writerProperties(table.schema.metadata, opts));
   await writeFile(path, bytes);
 }
 
 export async function writeArrowShard(table: Table, path: string): Promise<void> {
   await writeFile(path, tableToIPC(withPackedMetadata(table, true), 'file'));
+}
+
+/**
+ * A shard file written as it grows: tables (a row group or so each, all with the shard schema) go in
+ * one by one and only the current one is held in memory, so the writer's memory does not depend on the
+ * shard size. `close` completes the file; `abort` stops and removes it. Same bytes as writing the
+ * concatenated table at once.
+ */
+export interface ShardSink {
+  write(table: Table): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openShardSink(path: string, format: 'parquet' | 'arrow', schemaMetadata: Map<string, string>, opts: ParquetWriteOptions = {}): Promise<ShardSink> {
+  return format === 'parquet' ? openParquetSink(path, schemaMetadata, opts) : openArrowSink(path);
+}
+
+/** One-slot hand-over between a producer and a pulling consumer; `put` resolves once the item is taken. */
+class Handover<T> {
+  private item: { value: T | null; taken: () => void } | null = null;
+  private waiting: ((x: { value: T | null; taken: () => void }) => void) | null = null;
+  put(value: T | null): Promise<void> {
+    return new Promise((taken) => {
+      const x = { value, taken };
+      if (this.waiting) { const w = this.waiting; this.waiting = null; w(x); } else this.item = x;
+    });
+  }
+  async take(): Promise<T | null> {
+    const x = this.item ?? (await new Promise<{ value: T | null; taken: () => void }>((r) => (this.waiting = r)));
+    this.item = null;
+    x.taken();
+    return x.value;
+  }
+}
+
+async function openParquetSink(path: string, schemaMetadata: Map<string, string>, opts: ParquetWriteOptions): Promise<ShardSink> {
+  const fh = await open(path, 'w');
+  const handover = new Handover<pw.RecordBatch>();
+  const input = new ReadableStream<pw.RecordBatch>({
+    async pull(c) {
+      const b = await handover.take();
+      if (b) c.enqueue(b);
+      else c.close();
+    },
+  }, { highWaterMark: 0 });
+  let failed: unknown = null;
+  const pump = (async () => {
+    const out = (await pw.transformParquetStream(input, writerProperties(schemaMetadata, opts))) as ReadableStream<Uint8Array>;
+    for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) await fh.write(chunk);
+  })().catch((e) => { failed = e; throw e; });
+  pump.catch(() => undefined);
+  // A put waits for the encoder to take the batch; if the encoder fails instead, the pump's error wins.
+  const send = (b: pw.RecordBatch | null) => Promise.race([handover.put(b), pump.then(() => { throw new Error('parquet writer ended early'); })]);
+  let closed = false;
+  return {
+    async write(table) {
+      if (failed) throw failed;
+      const wasm = pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table, false), 'stream'));
+      const batches = wasm.recordBatches();
+      wasm.free();
+      for (const b of batches) await send(b);
+    },
+    async close() {
+      closed = true;
+      try {
+        await send(null);
+        await pump;
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    },
+    async abort() {
+      if (!closed) {
+        closed = true;
+        void handover.put(null);
+        await pump.catch(() => undefined);
+        await fh.close().catch(() => undefined);
+      }
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+async function openArrowSink(path: string): Promise<ShardSink> {
+  // Open the file first so that a bad path fails here, like the Parquet sink. The file stream owns the handle.
+  const fh = await open(path, 'w');
+  const file = fh.createWriteStream();
+  const writer = new RecordBatchFileWriter();
+  const done = pipeline(writer.toNodeStream(), file);
+  done.catch(() => undefined);
+  let closed = false;
+  return {
+    async write(table) {
+      for (const b of withPackedMetadata(table, true).batches) writer.write(b);
+    },
+    async close() {
+      closed = true;
+      writer.close();
+      await done;
+    },
+    async abort() {
+      if (!closed) {
+        closed = true;
+        // Not writer.abort(): apache-arrow rejects an internal read with nobody listening. Cut the file off instead.
+        file.destroy();
+        writer.close();
+        await done.catch(() => undefined);
+      }
+      await unlink(path).catch(() => undefined);
+    },
+  };
 }
 
 export interface ShardMetadata {

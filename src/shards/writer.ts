@@ -1,7 +1,8 @@
 /**
- * The write stage: packed rows → shards. Rows are gathered until a shard reaches its row or byte cap,
- * then written in every configured format under a temporary name, hashed, and renamed — a crash never
- * leaves a half shard under a final name. Each finished shard is recorded for index.json.
+ * The write stage: packed rows → shards. A shard is written in every configured format under a
+ * temporary name as its rows arrive (a row group at a time: memory does not grow with the shard size);
+ * at its row or byte cap the files are completed, hashed and renamed — a crash never leaves a half
+ * shard under a final name. Each finished shard is recorded for index.json.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,7 +13,7 @@ import type { Rng } from '../rng.js';
 import { ShardloomError } from '../errors.js';
 import { v2pePositions, drawV2peDelta } from '../pack/v2pe.js';
 import { rowsToTable, type ShardRow } from './arrow-table.js';
-import { writeArrowShard, writeParquetShard } from './parquet-io.js';
+import { openShardSink, type ShardSink } from './parquet-io.js';
 
 export type ShardFormat = 'parquet' | 'arrow';
 
@@ -53,79 +54,136 @@ export interface ShardWriterOptions {
   kept?: ShardRecord[];
 }
 
+/** Rows gathered before they are handed to the file writers (a Parquet row group, or less when rows are large). */
+const GROUP_MAX_BYTES = 16 << 20;
+
+interface OpenShard {
+  index: number;
+  /** Set when the shard was finished by an earlier run: its rows are only counted, not written. */
+  kept?: ShardRecord;
+  sinks: { format: ShardFormat; name: string; tmp: string; sink: ShardSink }[];
+  group: ShardRow[];
+  groupBytes: number;
+  bytes: number;
+  summary: Summary;
+}
+
 export class ShardWriter {
-  private rows: ShardRow[] = [];
-  private bytes = 0;
+  private cur: OpenShard | null = null;
   private next = 0;
   readonly shards: ShardRecord[] = [];
 
   constructor(private readonly opts: ShardWriterOptions) {}
 
+  /**
+   * Add a row to the current shard (opening one if needed). Rows go to the shard files a group at a
+   * time, so memory holds one group, not a shard; the shard is finished at its row or byte cap.
+   */
   async add(row: PackedRow): Promise<void> {
     const r = toShardRow(row, this.opts);
-    this.rows.push(r);
-    this.bytes += r.inputIds.byteLength * 2 + r.tiles.reduce((a, t) => a + t.byteLength, 0);
-    if (this.rows.length >= this.opts.maxRows || this.bytes >= this.opts.maxBytes) await this.flush();
+    const cur = this.cur ?? (this.cur = await this.open());
+    const size = r.inputIds.byteLength * 2 + r.tiles.reduce((a, t) => a + t.byteLength, 0);
+    count(cur.summary, r);
+    cur.bytes += size;
+    if (!cur.kept) {
+      cur.group.push(r);
+      cur.groupBytes += size;
+      if (cur.group.length >= this.opts.rowGroupRows || cur.groupBytes >= GROUP_MAX_BYTES) await this.writeGroup(cur);
+    }
+    if (cur.summary.rows >= this.opts.maxRows || cur.bytes >= this.opts.maxBytes) await this.flush();
   }
 
-  /** Drop the rows gathered for the current shard (on interruption: a partial shard is never written). */
-  discard(): number {
-    const n = this.rows.length;
-    this.rows = [];
-    this.bytes = 0;
-    return n;
+  /** Drop the current, unfinished shard (on interruption: a partial shard never gets a final name). Returns its row count. */
+  async discard(): Promise<number> {
+    const cur = this.cur;
+    this.cur = null;
+    if (!cur) return 0;
+    await Promise.all(cur.sinks.map((s) => s.sink.abort()));
+    return cur.summary.rows;
   }
 
-  /** Write what is gathered as a shard (no-op when empty). */
+  /** Finish the current shard: complete its files, hash them and give them their final names (no-op when none is open). */
   async flush(): Promise<void> {
-    if (this.rows.length === 0) return;
-    const rows = this.rows;
-    this.rows = [];
-    this.bytes = 0;
-    const index = this.next++;
-    const kept = this.opts.kept?.[index];
-    if (kept) {
+    const cur = this.cur;
+    if (!cur) return;
+    this.cur = null;
+    if (cur.kept) {
       // The stream is deterministic, so a replayed shard must have the rows the journal says.
-      const rec = summarize(index, rows, kept.files);
-      if (rec.rows !== kept.rows || rec.tokens !== kept.tokens) {
-        throw new ShardloomError('OUTPUT_CONFLICT', `resume: shard ${index} replays with ${rec.rows} rows / ${rec.tokens} tokens but was written with ${kept.rows} / ${kept.tokens} — the inputs changed since the run started; rerun with --overwrite`);
+      const { kept } = cur;
+      if (cur.summary.rows !== kept.rows || cur.summary.tokens !== kept.tokens) {
+        throw new ShardloomError('OUTPUT_CONFLICT', `resume: shard ${cur.index} replays with ${cur.summary.rows} rows / ${cur.summary.tokens} tokens but was written with ${kept.rows} / ${kept.tokens} — the inputs changed since the run started; rerun with --overwrite`);
       }
       this.shards.push(kept);
       await this.opts.onShard?.(kept, true);
       return;
     }
-    const table = rowsToTable(rows, this.opts.metadata);
     const files: ShardFile[] = [];
     try {
-      for (const format of this.opts.formats) {
-        const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
-        files.push(await this.writeOne(table, name, format));
+      await this.writeGroup(cur);
+      await this.guard(cur, () => Promise.all(cur.sinks.map((s) => s.sink.close())));
+      for (const s of cur.sinks) {
+        const final = join(this.opts.dir, s.name);
+        try {
+          const sha256 = await sha256File(s.tmp);
+          const { size } = await stat(s.tmp);
+          await rename(s.tmp, final);
+          files.push({ path: s.name, format: s.format, bytes: size, sha256 });
+        } catch (e) {
+          throw writeError(final, e);
+        }
       }
     } catch (e) {
-      // A shard is all its formats or nothing: remove the formats already renamed.
+      // A shard is all its formats or nothing: remove the temporary files and the formats already renamed.
+      await Promise.all(cur.sinks.map((s) => unlink(s.tmp).catch(() => undefined)));
       for (const f of files) await unlink(join(this.opts.dir, f.path)).catch(() => undefined);
       throw e;
     }
-    const rec = summarize(index, rows, files);
+    const rec: ShardRecord = { index: cur.index, ...finishSummary(cur.summary), files };
     this.shards.push(rec);
     await this.opts.onShard?.(rec, false);
   }
 
-  private async writeOne(table: ReturnType<typeof rowsToTable>, name: string, format: ShardFormat): Promise<ShardFile> {
-    const final = join(this.opts.dir, name);
-    const tmp = final + '.tmp';
+  private async open(): Promise<OpenShard> {
+    const index = this.next++;
+    const cur: OpenShard = { index, kept: this.opts.kept?.[index], sinks: [], group: [], groupBytes: 0, bytes: 0, summary: emptySummary() };
+    if (cur.kept) return cur;
+    const metadata = new Map(Object.entries(this.opts.metadata));
+    for (const format of this.opts.formats) {
+      const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
+      const tmp = join(this.opts.dir, name + '.tmp');
+      try {
+        cur.sinks.push({ format, name, tmp, sink: await openShardSink(tmp, format, metadata, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression }) });
+      } catch (e) {
+        await Promise.all(cur.sinks.map((s) => s.sink.abort()));
+        throw writeError(join(this.opts.dir, name), e);
+      }
+    }
+    return cur;
+  }
+
+  private async writeGroup(cur: OpenShard): Promise<void> {
+    if (cur.group.length === 0) return;
+    const table = rowsToTable(cur.group, this.opts.metadata);
+    cur.group = [];
+    cur.groupBytes = 0;
+    await this.guard(cur, async () => { for (const s of cur.sinks) await s.sink.write(table); });
+  }
+
+  /** Run a write on the shard's files; on failure drop the shard's files and report which shard failed. */
+  private async guard(cur: OpenShard, fn: () => Promise<unknown>): Promise<void> {
     try {
-      if (format === 'parquet') await writeParquetShard(table, tmp, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression });
-      else await writeArrowShard(table, tmp);
-      const sha256 = await sha256File(tmp);
-      const { size } = await stat(tmp);
-      await rename(tmp, final);
-      return { path: name, format, bytes: size, sha256 };
+      await fn();
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new ShardloomError('OUTPUT_WRITE', `could not write shard ${final}: ${(e as Error).message}`, { cause: e });
+      if (this.cur === cur) this.cur = null;
+      await Promise.all(cur.sinks.map((s) => s.sink.abort()));
+      throw writeError(join(this.opts.dir, cur.sinks[0]?.name ?? `shard ${cur.index}`), e);
     }
   }
+}
+
+function writeError(final: string, e: unknown): ShardloomError {
+  if (e instanceof ShardloomError) return e;
+  return new ShardloomError('OUTPUT_WRITE', `could not write shard ${final}: ${(e as Error).message}`, { cause: e });
 }
 
 export function toShardRow(row: PackedRow, opts: { special: SpecialIds; stride: number | number[]; rng: Rng }): ShardRow {
@@ -154,16 +212,20 @@ export function toShardRow(row: PackedRow, opts: { special: SpecialIds; stride: 
   return r;
 }
 
-function summarize(index: number, rows: ShardRow[], files: ShardFile[]): ShardRecord {
-  const tokensBySource: Record<string, number> = {};
-  let tokens = 0, tiles = 0, samples = 0;
-  for (const r of rows) {
-    tokens += r.inputIds.length;
-    tiles += r.tiles.length;
-    samples += r.sampleLengths.length;
-    r.sampleSources.forEach((s, i) => (tokensBySource[s] = (tokensBySource[s] ?? 0) + r.sampleLengths[i]));
-  }
-  return { index, rows: rows.length, tokens, tiles, samples, tokensBySource: sortKeys(tokensBySource), files };
+interface Summary { rows: number; tokens: number; tiles: number; samples: number; tokensBySource: Record<string, number> }
+
+const emptySummary = (): Summary => ({ rows: 0, tokens: 0, tiles: 0, samples: 0, tokensBySource: {} });
+
+function count(s: Summary, r: ShardRow): void {
+  s.rows++;
+  s.tokens += r.inputIds.length;
+  s.tiles += r.tiles.length;
+  s.samples += r.sampleLengths.length;
+  r.sampleSources.forEach((src, i) => (s.tokensBySource[src] = (s.tokensBySource[src] ?? 0) + r.sampleLengths[i]));
+}
+
+function finishSummary(s: Summary): Omit<ShardRecord, 'index' | 'files'> {
+  return { rows: s.rows, tokens: s.tokens, tiles: s.tiles, samples: s.samples, tokensBySource: sortKeys(s.tokensBySource) };
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -67,19 +67,23 @@ function spanLength(tiles: number): number {
 }
 
 /**
- * Tokenize documents in batches of about `batchChars` characters; at most `ahead` batches are in the
- * tokenizer at once. Output order = input order.
+ * Tokenize documents in batches of about `batchChars` characters, and at most `batchMediaBytes` bytes of
+ * encoded tiles (a batch holds its documents' pixels until it is tokenized: short captions must not
+ * gather thousands of images); at most `ahead` batches are in the tokenizer at once. Output order =
+ * input order.
  */
 export async function* tokenizeDocuments(
   docs: AsyncIterable<MediaDocument>,
   encoder: TextEncoder,
-  opts: SampleOptions & { batchChars?: number; ahead?: number },
+  opts: SampleOptions & { batchChars?: number; batchMediaBytes?: number; ahead?: number },
 ): AsyncGenerator<Sample> {
   const batchChars = opts.batchChars ?? 1 << 18;
+  const batchMediaBytes = opts.batchMediaBytes ?? 8 << 20;
   const ahead = Math.max(1, opts.ahead ?? 2);
   const inflight: Promise<Sample[]>[] = [];
   let batch: MediaDocument[] = [];
   let chars = 0;
+  let mediaBytes = 0;
   const launch = () => {
     const docsOf = batch;
     const texts = docsOf.map(documentTexts);
@@ -92,11 +96,16 @@ export async function* tokenizeDocuments(
     inflight.push(p);
     batch = [];
     chars = 0;
+    mediaBytes = 0;
   };
   for await (const doc of docs) {
     batch.push(doc);
-    for (const s of doc.segments) if (s.type === 'text') chars += s.text.length;
-    if (chars >= batchChars || batch.length >= 4096) {
+    for (const s of doc.segments) {
+      if (s.type === 'text') chars += s.text.length;
+      else if (s.type === 'image') for (const t of s.image.tiles) mediaBytes += t.byteLength;
+      else for (const f of s.video.frames) mediaBytes += f.byteLength;
+    }
+    if (chars >= batchChars || mediaBytes >= batchMediaBytes || batch.length >= 4096) {
       launch();
       if (inflight.length >= ahead) yield* await inflight.shift()!;
     }

@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { readdirSync, mkdirSync, chmodSync } from 'node:fs';
+import { readdirSync, mkdirSync, chmodSync, readFileSync, createReadStream } from 'node:fs';
+import { RecordBatchReader } from 'apache-arrow';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { join } from 'node:path';
-import { ShardWriter, type ShardRecord } from '../../src/shards/writer.js';
-import { readShardRows, readShardMetadata } from '../../src/shards/parquet-io.js';
+import { ShardWriter, toShardRow, type ShardRecord } from '../../src/shards/writer.js';
+import { readShardRows, readShardMetadata, writeParquetShard } from '../../src/shards/parquet-io.js';
+import { rowsToTable } from '../../src/shards/arrow-table.js';
 import { rngFor } from '../../src/rng.js';
 import type { PackedRow, Sample } from '../../src/model.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -80,8 +83,46 @@ describe('shard writer', () => {
       mkdirSync(out);
       chmodSync(out, 0o500);
       const { w } = writer(out, { formats: ['parquet'] });
-      await w.add({ samples: [sample('z', 5)] });
-      await expect(w.flush()).rejects.toThrow(/could not write shard/);
+      // The shard's file is opened with its first row, so the error may come from add or from flush.
+      await expect((async () => { await w.add({ samples: [sample('z', 5)] }); await w.flush(); })()).rejects.toThrow(/could not write shard/);
     }
+  });
+
+  test('a shard is streamed a row group at a time, with the same bytes as writing all its rows at once', async () => {
+    const out = join(dir, 'stream');
+    const { w, seen } = writer(out, { maxRows: 100, rowGroupRows: 3 });
+    const rows: PackedRow[] = Array.from({ length: 10 }, (_, i) => ({ samples: [sample(`s${i}`, 50 + i, 'a', i % 4), sample(`t${i}`, 20)] }));
+    for (const r of rows) await w.add(r);
+    // The shard's files are open under temporary names; nothing has a final name yet.
+    expect(readdirSync(out).sort()).toEqual(['part-00000.arrow.tmp', 'part-00000.parquet.tmp']);
+    await w.flush();
+    expect(seen.map((s) => s.rows)).toEqual([10]);
+    const pq = join(out, 'part-00000.parquet');
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(pq));
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([3, 3, 3, 1]);
+    // The reference: the same rows (same V2PE draws) as one table, written in one go.
+    const rng = rngFor(1, 'w');
+    const whole = join(dir, 'stream-whole.parquet');
+    await writeParquetShard(rowsToTable(rows.map((r) => toShardRow(r, { special, stride: [64, 256], rng })), { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' }), whole, { rowGroupRows: 3, compression: 'zstd' });
+    expect(readFileSync(pq).equals(readFileSync(whole))).toBe(true);
+    // The Arrow file holds one record batch per group, and the same rows.
+    const reader = await RecordBatchReader.from(createReadStream(join(out, 'part-00000.arrow')));
+    const sizes: number[] = [];
+    for await (const b of reader) sizes.push(b.numRows);
+    expect(sizes).toEqual([3, 3, 3, 1]);
+    const ids: string[][] = [];
+    for await (const r of readShardRows(join(out, 'part-00000.arrow'))) ids.push(r.sampleIds);
+    expect(ids).toEqual(rows.map((r) => r.samples.map((s) => s.id)));
+  });
+
+  test('discarding an unfinished shard removes its temporary files and writes nothing final', async () => {
+    const out = join(dir, 'discard');
+    const { w, seen } = writer(out, { maxRows: 100, rowGroupRows: 2 });
+    for (let i = 0; i < 5; i++) await w.add({ samples: [sample(`d${i}`, 30)] });
+    expect(readdirSync(out).length).toBe(2);
+    expect(await w.discard()).toBe(5);
+    expect(readdirSync(out)).toEqual([]);
+    expect(seen).toEqual([]);
+    expect(await w.discard()).toBe(0);
   });
 });
