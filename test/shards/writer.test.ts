@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ShardWriter, toShardRow, type ShardRecord } from '../../src/shards/writer.js';
 import { readShardRows, readShardMetadata, writeParquetShard } from '../../src/shards/parquet-io.js';
 import { rowsToTable } from '../../src/shards/arrow-table.js';
+import { duck, lit } from '../helpers/duckdb.js';
 import { rngFor } from '../../src/rng.js';
 import type { PackedRow, Sample } from '../../src/model.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -124,5 +125,18 @@ describe('shard writer', () => {
     expect(readdirSync(out)).toEqual([]);
     expect(seen).toEqual([]);
     expect(await w.discard()).toBe(0);
+  });
+
+  test.each(['zstd', 'snappy', 'none'] as const)('output.compression %s: the streamed Parquet file says so and DuckDB reads it', async (compression) => {
+    const out = join(dir, `codec-${compression}`);
+    const { w } = writer(out, { maxRows: 100, rowGroupRows: 2, compression, formats: ['parquet'] });
+    for (let i = 0; i < 5; i++) await w.add({ samples: [sample(`k${i}`, 300 + i, 'a', i % 2)] });
+    await w.flush();
+    const pq = join(out, 'part-00000.parquet');
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(pq));
+    const codecs = new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
+    expect([...codecs]).toEqual([{ zstd: 'ZSTD', snappy: 'SNAPPY', none: 'UNCOMPRESSED' }[compression]]);
+    const rows = await duck(`SELECT sum(num_tokens)::INTEGER AS t, count(*)::INTEGER AS n FROM read_parquet(${lit(pq)})`);
+    expect(rows).toEqual([{ t: 300 * 5 + 10, n: 5 }]);
   });
 });
