@@ -1,6 +1,7 @@
 /** Shared bits of the benchmarks: child processes with peak RSS, timing, and a seeded text generator. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { rngFor } from '../src/rng.js';
 
 export interface ChildResult { seconds: number; maxRssMB: number; stdout: string; cpuSeconds: number }
@@ -50,4 +51,16 @@ export function wordSampler(seed: number): () => string {
 
 export function fmtRatio(x: number): string {
   return `${x.toFixed(2)}×`;
+}
+
+/** Write a gzip-compressed JSONL file (level 1) of the records `next` returns, until it returns null. */
+export async function writeGzipJsonl(path: string, next: () => Record<string, unknown> | null): Promise<void> {
+  const gz = createGzip({ level: 1 });
+  const out = createWriteStream(path);
+  gz.pipe(out);
+  for (let rec = next(); rec !== null; rec = next()) {
+    if (!gz.write(JSON.stringify(rec) + '\n')) await new Promise<void>((r) => gz.once('drain', () => r()));
+  }
+  gz.end();
+  await new Promise<void>((r) => out.on('close', () => r()));
 }

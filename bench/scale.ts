@@ -6,14 +6,13 @@
  *
  *   npm run bench:scale [-- --scale 10 --units 6]
  */
-import { createWriteStream, existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { createGzip } from 'node:zlib';
+import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { pack } from 'tar-stream';
-import { runNode, wordSampler, fmtRatio, type ChildResult } from './common.js';
+import { runNode, wordSampler, fmtRatio, writeGzipJsonl, type ChildResult } from './common.js';
 import { mergeRuns } from '../src/scale/merge.js';
 import { rngFor } from '../src/rng.js';
 
@@ -34,18 +33,14 @@ async function textFile(path: string, seed: number) {
   if (existsSync(path)) return;
   const word = wordSampler(seed);
   const rng = rngFor(seed, 'scale-text');
-  const gz = createGzip({ level: 1 });
-  const out = createWriteStream(path);
-  gz.pipe(out);
   let bytes = 0;
   let n = 0;
-  while (bytes < TEXT_FILE_MB * 1e6) {
+  await writeGzipJsonl(path, () => {
+    if (bytes >= TEXT_FILE_MB * 1e6) return null;
     const text = Array.from({ length: Math.floor(40 * Math.exp(rng.next() * 4)) }, word).join(' ');
     bytes += text.length;
-    if (!gz.write(JSON.stringify({ id: `${seed}-${n++}`, text }) + '\n')) await new Promise<void>((r) => gz.once('drain', () => r()));
-  }
-  gz.end();
-  await new Promise<void>((r) => out.on('close', () => r()));
+    return { id: `${seed}-${n++}`, text };
+  });
 }
 
 async function captionTar(path: string, seed: number) {

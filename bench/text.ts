@@ -4,11 +4,10 @@
  *
  *   npm run bench:text [-- --mb 200]
  */
-import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { createGzip } from 'node:zlib';
+import { existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runNode, wordSampler, fmtRatio } from './common.js';
+import { runNode, wordSampler, fmtRatio, writeGzipJsonl } from './common.js';
 import { rngFor } from '../src/rng.js';
 
 const MB = Number(process.argv.find((a, i) => process.argv[i - 1] === '--mb') ?? 200);
@@ -20,23 +19,18 @@ async function generate(): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const word = wordSampler(1);
   const rng = rngFor(1, 'doc-lengths');
-  const gz = createGzip({ level: 1 });
-  const out = createWriteStream(file);
-  gz.pipe(out);
   let bytes = 0;
   let n = 0;
-  while (bytes < MB * 1e6) {
+  await writeGzipJsonl(file, () => {
+    if (bytes >= MB * 1e6) return null;
     // Long-tailed document lengths: mostly a few hundred words, some tens of thousands.
     const words = Math.floor(50 * Math.exp(rng.next() * 6));
     const parts: string[] = [];
     for (let i = 0; i < words; i++) parts.push(word());
     const text = parts.join(' ');
-    const line = JSON.stringify({ id: `doc-${n++}`, text }) + '\n';
     bytes += Buffer.byteLength(text);
-    if (!gz.write(line)) await new Promise<void>((r) => gz.once('drain', () => r()));
-  }
-  gz.end();
-  await new Promise<void>((r) => out.on('close', () => r()));
+    return { id: `doc-${n++}`, text };
+  });
   writeFileSync(file + '.textbytes', String(bytes));
   return bytes;
 }

@@ -35,19 +35,20 @@ export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: nu
   const buf: { value: T; weight: number }[] = [];
   let held = 0;
   let ended = false;
-  let error: { e: unknown } | null = null;
   let stop = false;
-  let wakeConsumer: (() => void) | null = null;
-  let wakeProducer: (() => void) | null = null;
-  const wake = (w: (() => void) | null) => w?.();
+  let error: { e: unknown } | null = null;
+  // Each side parks on a promise when it cannot go on; the other side wakes it.
+  let consumerParked: (() => void) | null = null;
+  let producerParked: (() => void) | null = null;
+  const wakeConsumer = () => { const w = consumerParked; consumerParked = null; w?.(); };
+  const wakeProducer = () => { const w = producerParked; producerParked = null; w?.(); };
   const full = () => buf.length >= opts.maxItems || (buf.length > 0 && opts.maxWeight !== undefined && held >= opts.maxWeight);
   const it = input[Symbol.asyncIterator]();
   const producer = (async () => {
     try {
       while (!stop) {
         if (full()) {
-          await new Promise<void>((r) => (wakeProducer = r));
-          wakeProducer = null;
+          await new Promise<void>((r) => (producerParked = r));
           continue;
         }
         const r = await it.next();
@@ -55,17 +56,13 @@ export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: nu
         const w = opts.weight?.(r.value) ?? 0;
         buf.push({ value: r.value, weight: w });
         held += w;
-        const c = wakeConsumer;
-        wakeConsumer = null;
-        wake(c);
+        wakeConsumer();
       }
     } catch (e) {
       error = { e };
     } finally {
       ended = true;
-      const c = wakeConsumer;
-      wakeConsumer = null;
-      wake(c);
+      wakeConsumer();
     }
   })();
   try {
@@ -73,9 +70,7 @@ export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: nu
       if (buf.length > 0) {
         const x = buf.shift()!;
         held -= x.weight;
-        const p = wakeProducer;
-        wakeProducer = null;
-        wake(p);
+        wakeProducer();
         yield x.value;
         continue;
       }
@@ -83,13 +78,11 @@ export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: nu
         if (error) throw (error as { e: unknown }).e;
         return;
       }
-      await new Promise<void>((r) => (wakeConsumer = r));
+      await new Promise<void>((r) => (consumerParked = r));
     }
   } finally {
     stop = true;
-    const p = wakeProducer;
-    wakeProducer = null;
-    wake(p);
+    wakeProducer();
     await producer;
     try { await it.return?.(undefined as never); } catch { /* the stream failed already; its error was raised or is moot */ }
   }

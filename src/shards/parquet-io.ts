@@ -124,8 +124,10 @@ async function openParquetSink(path: string, schemaMetadata: Map<string, string>
     for await (const chunk of out as unknown as AsyncIterable<Uint8Array>) await fh.write(chunk);
   })().catch((e) => { failed = e; throw e; });
   pump.catch(() => undefined);
-  // A put waits for the encoder to take the batch; if the encoder fails instead, the pump's error wins.
-  const send = (b: pw.RecordBatch | null) => Promise.race([handover.put(b), pump.then(() => { throw new Error('parquet writer ended early'); })]);
+  // A put waits for the encoder to take the batch; if the encoder stops instead (it failed), that wins.
+  const stopped = pump.then(() => { throw new Error('parquet writer ended early'); });
+  stopped.catch(() => undefined);
+  const send = (b: pw.RecordBatch | null) => Promise.race([handover.put(b), stopped]);
   let closed = false;
   return {
     async write(table) {
