@@ -82,7 +82,10 @@ async function timed(fn: () => Promise<number>): Promise<[number, number]> {
 async function main() {
   const paths = await makeImages();
   await pipelineStage(paths.slice(0, 4)); // warm up libvips
+  const c0 = process.cpuUsage();
   const [ta, sa] = await timed(() => pipelineStage(paths));
+  const cu = process.cpuUsage(c0);
+  console.error(`(a) CPU ${((cu.user + cu.system) / 1e6).toFixed(2)} s`);
   const [tb, sb] = await timed(() => bareSharp(paths));
   const py = execFileSync('/usr/bin/python3', ['bench/pil_tiles.py', '2', ...paths], { encoding: 'utf8' }).trim().split(' ');
   const [tc, sc] = [Number(py[1]), Number(py[2])];

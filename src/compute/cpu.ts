@@ -1,14 +1,16 @@
 /**
- * The CPU backend (sharp / libvips). Per image: ONE decode to raw 8-bit sRGB (EXIF orientation applied,
- * alpha composited on white, grey / CMYK / palette / 16-bit converted), one bicubic resize to the grid,
- * tiles cut from the raw grid in JavaScript (a memcpy per row, no libvips call per tile), ONE resize for
- * the thumbnail, then the tiles are encoded in parallel on libuv's thread pool. Why: a sharp pipeline
- * call costs ~0.85 ms here, more than cutting a 448² tile; calls per image are what we minimise.
+ * The CPU backend. Per image: ONE decode to raw 8-bit sRGB with sharp/libvips (EXIF orientation applied,
+ * alpha composited on white, grey / CMYK / palette / 16-bit converted); the grid and the thumbnail resized
+ * from that one copy (Pillow's bicubic in WebAssembly SIMD, bit-identical to PIL, or libvips when shrinking
+ * on both axes); every tile encoded straight from the resized pixels, in parallel on libuv's pool, by
+ * libjpeg-turbo (turbojpeg.ts) or sharp. Where the time goes and why: docs/performance.md, "Image tiling".
  */
 import sharp from 'sharp';
 import type { TiledImage } from '../model.js';
 import { MediaError } from '../media/errors.js';
 import { planTiles } from '../media/tiling.js';
+import { Resampler, resizeBicubicRgb, type Size } from './resample.js';
+import { loadTurboJpeg } from './turbojpeg.js';
 import type { ComputeBackend, TileOptions } from './types.js';
 
 export interface RawImage { data: Buffer; width: number; height: number }
@@ -46,58 +48,13 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
 /** A raw RGB image whose wanted area is the top-left `width`×`height` of a buffer `stride` pixels wide. */
 export interface RawArea { data: Buffer; width: number; height: number; stride: number }
 
-const PAD = 4;
-
-/** Replicate edge pixels PAD wide, so an interpolator near the border sees the image, not black. */
-function padEdges(img: RawImage): RawImage {
-  const w = img.width + 2 * PAD;
-  const h = img.height + 2 * PAD;
-  const out = Buffer.allocUnsafe(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    const sy = Math.min(img.height - 1, Math.max(0, y - PAD));
-    const row = sy * img.width * 3;
-    const o = y * w * 3;
-    img.data.copy(out, o + PAD * 3, row, row + img.width * 3);
-    for (let x = 0; x < PAD; x++) {
-      img.data.copy(out, o + x * 3, row, row + 3);
-      img.data.copy(out, o + (PAD + img.width + x) * 3, row + (img.width - 1) * 3, row + img.width * 3);
-    }
-  }
-  return { data: out, width: w, height: h };
-}
-
-const sh = (img: RawImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
-
 /**
- * Bicubic resize to exactly width×height, ignoring aspect ratio, matching PIL's `Image.resize(BICUBIC)`.
- * Shrinking uses libvips' cubic reduce (PIL-like: the kernel widens with the scale, ~55 dB against PIL).
- * Enlarging uses an affine transform with libvips' bicubic (Catmull-Rom) interpolator and PIL's pixel-centre
- * convention x_in = (x_out + 0.5)/s − 0.5 on an edge-padded source (~58 dB) — sharp's own resize enlarges with
- * another sampling grid (~30 dB against PIL). A shrink on one axis and an enlargement on the other take two steps.
+ * Bicubic resize to exactly width×height, ignoring aspect ratio, bit-identical to PIL's
+ * `Image.resize(BICUBIC)` (resample.ts), into a new buffer. For callers that keep the pixels (video frames).
  */
 export async function resizeRgb(img: RawImage, width: number, height: number): Promise<RawArea> {
-  const downX = width <= img.width;
-  const downY = height <= img.height;
   if (width === img.width && height === img.height) return { ...img, stride: img.width };
-  if (downX && downY) {
-    const data = await sh(img).resize(width, height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
-    return { data, width, height, stride: width };
-  }
-  // Shrink the shrinking axis first (if any), then enlarge the rest.
-  let src = img;
-  if (downX || downY) {
-    const w = downX ? width : img.width;
-    const h = downY ? height : img.height;
-    src = { data: await sh(img).resize(w, h, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer(), width: w, height: h };
-  }
-  const sx = width / src.width;
-  const sy = height / src.height;
-  const { data, info } = await sh(padEdges(src))
-    .affine([[sx, 0], [0, sy]], { interpolator: 'bicubic', idx: 0.5 - PAD, idy: 0.5 - PAD, odx: -0.5, ody: -0.5 })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width < width || info.height < height) throw new MediaError('image.resize', `resize produced ${info.width}×${info.height}, expected at least ${width}×${height}`);
-  return { data, width, height, stride: info.width };
+  return { data: resizeBicubicRgb(img.data, img.width, img.height, width, height), width, height, stride: width };
 }
 
 /** Cut the (cols·S)×(rows·S) area into row-major S×S raw tiles. */
@@ -118,34 +75,80 @@ export function cutTiles(grid: RawArea, cols: number, rows: number, S: number): 
 }
 
 export function encodeTile(raw: Buffer, S: number, o: Pick<TileOptions, 'encoding' | 'quality'>): Promise<Buffer> {
-  if (o.encoding === 'raw') return Promise.resolve(raw);
-  const p = sharp(raw, { raw: { width: S, height: S, channels: 3 } });
+  return o.encoding === 'raw' ? Promise.resolve(raw) : encodeArea(raw, S, S, 0, 0, S, o);
+}
+
+/** Encode the S×S tile at (left, top) of a raw RGB area width×height — libvips reads it in place. */
+function encodeArea(area: Uint8Array, width: number, height: number, left: number, top: number, S: number, o: Pick<TileOptions, 'encoding' | 'quality'>): Promise<Buffer> {
+  if (o.encoding === 'raw') {
+    const tile = Buffer.allocUnsafe(S * S * 3);
+    for (let y = 0; y < S; y++) tile.set(area.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + S) * 3), y * S * 3);
+    return Promise.resolve(tile);
+  }
+  const turbo = o.encoding === 'jpeg' ? loadTurboJpeg().lib : null;
+  if (turbo) return turbo.encodeRgb(area, (top * width + left) * 3, S, S, width * 3, o.quality);
+  let p = sharp(area, { raw: { width, height, channels: 3 } });
+  if (width !== S || height !== S) p = p.extract({ left, top, width: S, height: S });
   // No Huffman optimisation (PIL's default too): it doubles the encode time for ~5 % smaller tiles.
   return (o.encoding === 'png' ? p.png({ compressionLevel: 6 }) : p.jpeg({ quality: o.quality, chromaSubsampling: '4:2:0', optimiseCoding: false })).toBuffer();
 }
 
-/** Decode, plan, resize, cut: raw RGB tiles (thumbnail last). Shared by the benchmark and the PSNR test. */
-export async function rawTiles(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
+/** Resamplers not in use; one per image in flight, so an image's pixels stay in place until its tiles are encoded. */
+const idle: Resampler[] = [];
+
+/** Shrinking on both axes — the one case libvips resizes (see resizeAll). */
+const shrinks = (img: RawImage, s: Size) => s.width <= img.width && s.height <= img.height && (s.width < img.width || s.height < img.height);
+
+/**
+ * Every size from one decoded image. Enlarging on either axis (or keeping the size): Pillow's algorithm in
+ * WebAssembly, bit-identical to PIL, results left in the resampler's memory. Shrinking on both axes:
+ * libvips' cubic reduce, ~55 dB from PIL and faster there than our exact kernels (docs/performance.md).
+ */
+async function resizeAll(r: Resampler, img: RawImage, sizes: Size[]): Promise<Uint8Array[]> {
+  const exact = sizes.filter((s) => !shrinks(img, s));
+  const inPlace = exact.length ? r.resize(img.data, img.width, img.height, exact) : [];
+  return Promise.all(sizes.map((s) => (shrinks(img, s)
+    ? sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(s.width, s.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
+    : inPlace[exact.indexOf(s)])));
+}
+
+/**
+ * Decode, plan, resize the grid and the thumbnail from one copy of the pixels, encode every tile straight
+ * from where it was resized (libjpeg-turbo reads it with a row pitch, or one libvips call per tile; no
+ * JavaScript copy). Thumbnail last. Tiles are encoded in parallel on libuv's pool.
+ */
+export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
   const img = await decodeRgb(bytes, o);
   const plan = planTiles(img.width, img.height, o);
   const S = o.tileSize;
-  const [grid, thumb] = await Promise.all([
-    resizeRgb(img, plan.cols * S, plan.rows * S),
-    plan.thumbnail ? resizeRgb(img, S, S) : Promise.resolve(null),
-  ]);
-  const tiles = cutTiles(grid, plan.cols, plan.rows, S);
-  if (thumb) tiles.push(...cutTiles(thumb, 1, 1, S));
-  return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles };
+  const sizes = [{ width: plan.cols * S, height: plan.rows * S }];
+  if (plan.thumbnail) sizes.push({ width: S, height: S });
+  const r = idle.pop() ?? new Resampler();
+  try {
+    const [grid, thumb] = await resizeAll(r, img, sizes);
+    const jobs: Promise<Buffer>[] = [];
+    for (let row = 0; row < plan.rows; row++) for (let col = 0; col < plan.cols; col++) jobs.push(encodeArea(grid, plan.cols * S, plan.rows * S, col * S, row * S, S, o));
+    if (thumb) jobs.push(encodeArea(thumb, S, S, 0, 0, S, o));
+    // Wait for every encoder before the memory is reused, even when one fails.
+    const done = await Promise.allSettled(jobs);
+    const failed = done.find((d) => d.status === 'rejected');
+    if (failed) throw new MediaError('image.encode', `tile encoding failed: ${(failed.reason as Error).message}`);
+    return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles: done.map((d) => (d as PromiseFulfilledResult<Buffer>).value) };
+  } finally {
+    idle.push(r);
+  }
+}
+
+/** Raw RGB tiles (thumbnail last), as the pipeline computes them. Used by the PIL parity test. */
+export async function rawTiles(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
+  return tileImageCpu(bytes, { ...o, encoding: 'raw' });
 }
 
 export function cpuBackend(): ComputeBackend {
   sharp.cache(false);
   return {
     name: 'cpu',
-    async tileImage(bytes, o) {
-      const { grid, tiles } = await rawTiles(bytes, o);
-      return { grid, tiles: await Promise.all(tiles.map((t) => encodeTile(t, o.tileSize, o))) };
-    },
+    tileImage: tileImageCpu,
     async close() {},
   };
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { ShardloomError } from '../errors.js';
 import { cpuBackend } from './cpu.js';
 import { cudaBackend } from './cuda.js';
+import { loadTurboJpeg } from './turbojpeg.js';
 import { findBinary } from './ffmpeg.js';
 import type { ComputeBackend } from './types.js';
 
@@ -32,14 +33,19 @@ export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffm
   return { ok: true, ffmpeg: bin.path };
 }
 
+function cpuWithLog(log: Logger, why: string): ComputeBackend {
+  const turbo = loadTurboJpeg();
+  log.info(`${why}; JPEG tiles: ${turbo.lib ? `libjpeg-turbo (${turbo.lib.library})` : `sharp/mozjpeg — ${turbo.reason}`}`);
+  return cpuBackend();
+}
+
 export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComputeBackend> {
-  if (cfg.backend === 'cpu') return cpuBackend();
+  if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)');
   const probe = probeCuda(env);
   if (probe.ok) {
     log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg})`);
     return cudaBackend(probe.ffmpeg, cfg.device ?? 0);
   }
   if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "cuda" but ${probe.reason}. Use "auto" to fall back to the CPU.`);
-  log.info(`compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`);
-  return cpuBackend();
+  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`);
 }

@@ -31,7 +31,7 @@ describe('backend selection', () => {
     logs.length = 0;
     const b = await createCompute({ backend: 'auto' }, log, { FFMPEG_PATH: noCuda, PATH: '' });
     expect(b.name).toBe('cpu');
-    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected/);
+    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected; JPEG tiles: libjpeg-turbo \(libturbojpeg\.so\.0\)/);
   });
 
   test('cuda where there is none is a clear error; cpu never probes', async () => {
