@@ -105,7 +105,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     maxBytes: cfg.output.shardMaxBytes,
     rowGroupRows: cfg.output.rowGroupRows,
     compression: cfg.output.compression,
-    metadata: shardMetadata(cfg, tokenizer),
+    metadata: shardMetadata(cfg, tokenizer, compute),
     special: tokenizer.special,
     stride: cfg.v2pe.stride,
     rng: rngFor(cfg.seed, `v2pe/${rank}`),
@@ -177,7 +177,7 @@ function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
   return ids[0];
 }
 
-export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer): Record<string, string> {
+export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer, compute?: ComputeBackend | null): Record<string, string> {
   return {
     'shardloom.format_version': FORMAT_VERSION,
     'shardloom.tokenizer': tok.name,
@@ -186,6 +186,7 @@ export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer): Record<strin
     'shardloom.img_context_id': String(tok.special.imgContext),
     'shardloom.tile_size': String(cfg.images.tileSize),
     'shardloom.tile_encoding': cfg.images.encoding,
+    ...(compute && cfg.images.encoding === 'jpeg' ? { 'shardloom.tile_encoder': compute.encoder } : {}),
     'shardloom.config_hash': cfg.configHash,
   };
 }

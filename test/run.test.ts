@@ -110,5 +110,9 @@ describe('end to end: images in the shards', () => {
       for (const t of r.tiles.slice(0, 3)) expect(await sharp(t).metadata()).toMatchObject({ format: 'jpeg', width: 448, height: 448 });
     }
     expect(checked).toBe(expected.size);
+    // The file says how its tiles were encoded (the tile bytes depend on the JPEG encoder).
+    const kv = await duck(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${lit(join(out, 'part-00000.parquet'))})`);
+    const md = JSON.parse(String(kv.find((x) => x.k === 'shardloom')!.v));
+    expect(md).toMatchObject({ tile_encoding: 'jpeg', tile_encoder: 'libjpeg-turbo', tile_size: '448' });
   });
 });

@@ -144,10 +144,16 @@ export async function rawTiles(bytes: Uint8Array, o: TileOptions): Promise<{ gri
   return tileImageCpu(bytes, { ...o, encoding: 'raw' });
 }
 
+/** The JPEG encoder encodeTile uses in this process. */
+export function tileEncoder(): string {
+  return loadTurboJpeg().lib ? 'libjpeg-turbo' : 'sharp-mozjpeg';
+}
+
 export function cpuBackend(): ComputeBackend {
   sharp.cache(false);
   return {
     name: 'cpu',
+    encoder: tileEncoder(),
     tileImage: tileImageCpu,
     async close() {},
   };

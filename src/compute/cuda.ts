@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { TiledImage } from '../model.js';
 import { MediaError } from '../media/errors.js';
 import { planTiles } from '../media/tiling.js';
-import { cutTiles, encodeTile } from './cpu.js';
+import { cutTiles, encodeTile, tileEncoder } from './cpu.js';
 import type { ComputeBackend, TileOptions } from './types.js';
 
 export interface CudaScaleSpec { width: number; height: number }
@@ -56,6 +56,7 @@ function runFfmpeg(ffmpegPath: string, bytes: Uint8Array, args: ReturnType<typeo
 export function cudaBackend(ffmpegPath: string, device = 0, timeoutMs = 60_000): ComputeBackend {
   return {
     name: 'cuda',
+    encoder: tileEncoder(),
     async tileImage(bytes, o: TileOptions): Promise<TiledImage> {
       if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
       if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);

@@ -13,6 +13,8 @@ export interface TileOptions {
 /** All pixel work goes through a backend; backends agree on the tiling plan, pixels within a tolerance. */
 export interface ComputeBackend {
   readonly name: 'cpu' | 'cuda';
+  /** Which JPEG encoder writes the tiles (`libjpeg-turbo` or `sharp-mozjpeg`): the bytes depend on it. */
+  readonly encoder: string;
   tileImage(bytes: Uint8Array, opts: TileOptions): Promise<TiledImage>;
   close(): Promise<void>;
 }
