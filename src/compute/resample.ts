@@ -72,6 +72,7 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
 interface Kernels {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number): void;
+  horizontal4(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number): void;
   vertical(src: number, stride: number, dst: number, oh: number, kk: number, bounds: number, ksize: number, yoff: number): void;
 }
 
@@ -109,6 +110,7 @@ export class Resampler {
     for (const s of sizes) if (!(s.width > 0 && s.height > 0)) throw new RangeError(`resize ${w}×${h} → ${s.width}×${s.height}: sizes must be positive`);
     const L = new Layout();
     const srcAt = L.take(w * h * 3);
+    const scratch = L.take(w * 12); // four rows interleaved, for the horizontal pass
     const jobs = sizes.map((s) => {
       const cx = s.width !== w ? coefficients(w, s.width) : undefined;
       const cy = s.height !== h ? coefficients(h, s.height) : undefined;
@@ -136,10 +138,10 @@ export class Resampler {
       if (cx) put(cx.kk, cxk), put(cx.bounds, cxb);
       if (cy) put(cy.kk, cyk), put(cy.bounds, cyb);
       if (cx && cy) {
-        k.horizontal(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize);
+        k.horizontal4(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch);
         k.vertical(tmp, s.width * 3, out, s.height, cyk, cyb, cy.ksize, y0);
       } else if (cx) {
-        k.horizontal(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize);
+        k.horizontal4(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch);
       } else if (cy) {
         k.vertical(srcAt, w * 3, out, s.height, cyk, cyb, cy.ksize, 0);
       }

@@ -33,6 +33,8 @@ const CASES: [number, number, number, number][] = [
   [1, 999, 448, 5376],
   [449, 447, 448, 448],
   [97, 61, 1344, 896],
+  [900, 4, 1344, 4], // the four-row horizontal pass alone, once
+  [7, 8, 448, 8], // … twice, on a 7-pixel row
 ];
 
 let photo: Buffer;

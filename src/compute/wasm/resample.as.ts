@@ -40,6 +40,69 @@ export function horizontal(src: usize, w: i32, rows: i32, dst: usize, ow: i32, k
   }
 }
 
+// @ts-ignore: decorator
+@inline function last3(at: usize, v: i32): void {
+  store<u16>(at, <u16>v);
+  store<u8>(at + 2, <u8>(v >> 16));
+}
+
+/** Horizontal pass, four rows at a time: the rows are first interleaved pixel by pixel into `scratch`
+ *  (w·12 bytes + 16 spare: R G B of row 0, 1, 2, 3 for each source pixel), so one tap is one 16-byte load
+ *  times one coefficient for 12 values. Rows left over (rows % 4) go through `horizontal`. */
+export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, kk: usize, bounds: usize, ksize: i32, scratch: usize): void {
+  const half = i32x4.splat(HALF);
+  const inStride = <usize>(w * 3);
+  const outStride = <usize>(ow * 3);
+  let y = 0;
+  for (; y + 4 <= rows; y += 4) {
+    const r0 = src + <usize>y * inStride;
+    for (let x = 0; x < w; x++) {
+      // 4-byte copies, each overwriting the previous one's spare byte.
+      const s = scratch + <usize>(x * 12);
+      const o = r0 + <usize>(x * 3);
+      store<u32>(s, load<u32>(o));
+      store<u32>(s + 3, load<u32>(o + inStride));
+      store<u32>(s + 6, load<u32>(o + 2 * inStride));
+      store<u32>(s + 9, load<u32>(o + 3 * inStride));
+    }
+    const o0 = dst + <usize>y * outStride;
+    for (let xx = 0; xx < ow; xx++) {
+      const xmin = load<i32>(bounds + (<usize>xx << 3));
+      const n = load<i32>(bounds + (<usize>xx << 3) + 4);
+      const k = kk + <usize>(xx * ksize) * 4;
+      let p = scratch + <usize>(xmin * 12);
+      let a0 = half, a1 = half, a2 = half;
+      for (let x = 0; x < n; x++) {
+        const c = i32x4.splat(load<i32>(k + (<usize>x << 2)));
+        const v = v128.load(p);
+        const lo = i16x8.extend_low_i8x16_u(v);
+        a0 = i32x4.add(a0, i32x4.mul(i32x4.extend_low_i16x8_u(lo), c));
+        a1 = i32x4.add(a1, i32x4.mul(i32x4.extend_high_i16x8_u(lo), c));
+        a2 = i32x4.add(a2, i32x4.mul(i32x4.extend_low_i16x8_u(i16x8.extend_high_i8x16_u(v)), c));
+        p += 12;
+      }
+      const n0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, BITS), i32x4.shr_s(a1, BITS));
+      const n1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, BITS), i32x4.shr_s(a2, BITS));
+      // Bytes 3r … 3r+2 are row r's pixel; lane r of the shuffle holds them (+1 spare byte).
+      const b = i8x16.shuffle(i8x16.narrow_i16x8_u(n0, n1), half, 0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12);
+      const at = o0 + <usize>(xx * 3);
+      if (xx < ow - 1) {
+        store<i32>(at, i32x4.extract_lane(b, 0));
+        store<i32>(at + outStride, i32x4.extract_lane(b, 1));
+        store<i32>(at + 2 * outStride, i32x4.extract_lane(b, 2));
+        store<i32>(at + 3 * outStride, i32x4.extract_lane(b, 3));
+      } else {
+        // The last pixel of a row: 3 bytes exactly (a 4th would land on the next row's first pixel).
+        last3(at, i32x4.extract_lane(b, 0));
+        last3(at + outStride, i32x4.extract_lane(b, 1));
+        last3(at + 2 * outStride, i32x4.extract_lane(b, 2));
+        last3(at + 3 * outStride, i32x4.extract_lane(b, 3));
+      }
+    }
+  }
+  if (y < rows) horizontal(src + <usize>y * inStride, w, rows - y, dst + <usize>y * outStride, ow, kk, bounds, ksize);
+}
+
 /** Vertical pass: rows of `stride` bytes at `src` → `oh` rows at `dst`. Output row y uses source rows
  *  bounds[2y] − yoff … with the coefficients kk[y·ksize …]. 16 bytes of a row per step. */
 export function vertical(src: usize, stride: i32, dst: usize, oh: i32, kk: usize, bounds: usize, ksize: i32, yoff: i32): void {
