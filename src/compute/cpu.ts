@@ -127,8 +127,16 @@ export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{
   try {
     const [grid, thumb] = await resizeAll(r, img, sizes);
     const jobs: Promise<Buffer>[] = [];
-    for (let row = 0; row < plan.rows; row++) for (let col = 0; col < plan.cols; col++) jobs.push(encodeArea(grid, plan.cols * S, plan.rows * S, col * S, row * S, S, o));
-    if (thumb) jobs.push(encodeArea(thumb, S, S, 0, 0, S, o));
+    // A synchronous throw (bad options) becomes a rejection, so the tiles already started are waited for too.
+    const encode = (area: Uint8Array, w: number, h: number, left: number, top: number) => {
+      try {
+        return encodeArea(area, w, h, left, top, S, o);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    for (let row = 0; row < plan.rows; row++) for (let col = 0; col < plan.cols; col++) jobs.push(encode(grid, plan.cols * S, plan.rows * S, col * S, row * S));
+    if (thumb) jobs.push(encode(thumb, S, S, 0, 0));
     // Wait for every encoder before the memory is reused, even when one fails.
     const done = await Promise.allSettled(jobs);
     const failed = done.find((d) => d.status === 'rejected');

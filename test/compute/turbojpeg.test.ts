@@ -71,6 +71,14 @@ describe('libturbojpeg tile encoder', () => {
 });
 
 describe('choosing the encoder', () => {
+  test('a tile the encoder refuses makes the image a reject (image.encode), after every tile has settled', async () => {
+    loadTurboJpeg({ SHARDLOOM_TURBOJPEG: 'off' });
+    const bytes = readFileSync('sample-data/images/board.jpg');
+    await expect(cpuBackend().tileImage(bytes, { ...opts, quality: 0 })).rejects.toMatchObject({ reason: 'image.encode', message: expect.stringMatching(/tile encoding failed: .*quality/) });
+    // The backend still works for the next image.
+    expect((await cpuBackend().tileImage(bytes, opts)).tiles).toHaveLength(7);
+  });
+
   test('SHARDLOOM_TURBOJPEG=off, or a library that is not there: sharp, with the reason', () => {
     expect(loadTurboJpeg({ SHARDLOOM_TURBOJPEG: 'off' })).toEqual({ lib: null, reason: 'SHARDLOOM_TURBOJPEG=off' });
     resetTurboJpeg();
