@@ -13,14 +13,13 @@ import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import sharp from 'sharp';
 import { mediaStage } from '../src/media/stage.js';
-import { cpuBackend } from '../src/compute/cpu.js';
+import { cpuBackend, describeTileEncoder } from '../src/compute/cpu.js';
 import { planTiles } from '../src/media/tiling.js';
 import { Rejects } from '../src/rejects.js';
 import { Stats } from '../src/stats.js';
 import type { Document } from '../src/model.js';
 import { rngFor } from '../src/rng.js';
 import { fmtRatio } from './common.js';
-import { loadTurboJpeg } from '../src/compute/turbojpeg.js';
 
 const N = Number(process.argv.find((a, i) => process.argv[i - 1] === '--images') ?? 60);
 const ROUNDS = Number(process.argv.find((a, i) => process.argv[i - 1] === '--rounds') ?? 3);
@@ -110,9 +109,8 @@ async function main() {
     ['(b) bare sharp loop, one call per tile', tb, sb],
     ['(c) PIL, same rules, 2 processes', tc, sc],
   ];
-  const turbo = loadTurboJpeg();
   console.log(`${paths.length} JPEG photos (320–2400 px wide), maxTiles 12, JPEG q95 tiles, ${cpus().length} cores, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}`);
-  console.log(`tile JPEG encoder: ${turbo.lib ? `libjpeg-turbo (${turbo.lib.library})` : `sharp/mozjpeg (${turbo.reason})`}; (a) and (c): median of ${ROUNDS} alternating runs`);
+  console.log(`tile JPEG encoder: ${describeTileEncoder()}; (a) and (c): median of ${ROUNDS} alternating runs`);
   console.log('\n| path | tiles | seconds | images/s | tiles/s |\n|---|---|---|---|---|');
   for (const [name, t, s] of rows) console.log(`| ${name} | ${t} | ${s.toFixed(2)} | ${(paths.length / s).toFixed(1)} | ${(t / s).toFixed(1)} |`);
   console.log(`\n(a) runs: ${a.map((x) => x.toFixed(2)).join(' ')} s, CPU ${cpuA.map((x) => x.toFixed(2)).join(' ')} s;  (c) runs: ${c.map((x) => x.toFixed(2)).join(' ')} s`);

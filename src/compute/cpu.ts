@@ -57,20 +57,20 @@ export async function resizeRgb(img: RawImage, width: number, height: number): P
   return { data: resizeBicubicRgb(img.data, img.width, img.height, width, height), width, height, stride: width };
 }
 
+/** Copy the S×S tile at (left, top) out of raw RGB rows `width` pixels apart. */
+function copyTile(data: Uint8Array, width: number, left: number, top: number, S: number): Buffer {
+  const tile = Buffer.allocUnsafe(S * S * 3);
+  for (let y = 0; y < S; y++) {
+    const from = ((top + y) * width + left) * 3;
+    tile.set(data.subarray(from, from + S * 3), y * S * 3);
+  }
+  return tile;
+}
+
 /** Cut the (cols·S)×(rows·S) area into row-major S×S raw tiles. */
 export function cutTiles(grid: RawArea, cols: number, rows: number, S: number): Buffer[] {
-  const stride = grid.stride * 3;
   const tiles: Buffer[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const tile = Buffer.allocUnsafe(S * S * 3);
-      for (let y = 0; y < S; y++) {
-        const from = (r * S + y) * stride + c * S * 3;
-        grid.data.copy(tile, y * S * 3, from, from + S * 3);
-      }
-      tiles.push(tile);
-    }
-  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) tiles.push(copyTile(grid.data, grid.stride, c * S, r * S, S));
   return tiles;
 }
 
@@ -80,11 +80,7 @@ export function encodeTile(raw: Buffer, S: number, o: Pick<TileOptions, 'encodin
 
 /** Encode the S×S tile at (left, top) of a raw RGB area width×height — libvips reads it in place. */
 function encodeArea(area: Uint8Array, width: number, height: number, left: number, top: number, S: number, o: Pick<TileOptions, 'encoding' | 'quality'>): Promise<Buffer> {
-  if (o.encoding === 'raw') {
-    const tile = Buffer.allocUnsafe(S * S * 3);
-    for (let y = 0; y < S; y++) tile.set(area.subarray(((top + y) * width + left) * 3, ((top + y) * width + left + S) * 3), y * S * 3);
-    return Promise.resolve(tile);
-  }
+  if (o.encoding === 'raw') return Promise.resolve(copyTile(area, width, left, top, S));
   const turbo = o.encoding === 'jpeg' ? loadTurboJpeg().lib : null;
   if (turbo) return turbo.encodeRgb(area, (top * width + left) * 3, S, S, width * 3, o.quality);
   let p = sharp(area, { raw: { width, height, channels: 3 } });
@@ -155,6 +151,12 @@ export async function rawTiles(bytes: Uint8Array, o: TileOptions): Promise<{ gri
 /** The JPEG encoder encodeTile uses in this process. */
 export function tileEncoder(): string {
   return loadTurboJpeg().lib ? 'libjpeg-turbo' : 'sharp-mozjpeg';
+}
+
+/** The same, for a person: where the library came from, or why sharp encodes. */
+export function describeTileEncoder(): string {
+  const turbo = loadTurboJpeg();
+  return turbo.lib ? `libjpeg-turbo (${turbo.lib.library})` : `sharp/mozjpeg — ${turbo.reason}`;
 }
 
 export function cpuBackend(): ComputeBackend {

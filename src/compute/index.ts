@@ -6,9 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Logger } from '../log.js';
 import { ShardloomError } from '../errors.js';
-import { cpuBackend } from './cpu.js';
+import { cpuBackend, describeTileEncoder } from './cpu.js';
 import { cudaBackend } from './cuda.js';
-import { loadTurboJpeg } from './turbojpeg.js';
 import { findBinary } from './ffmpeg.js';
 import type { ComputeBackend } from './types.js';
 
@@ -34,8 +33,7 @@ export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffm
 }
 
 function cpuWithLog(log: Logger, why: string): ComputeBackend {
-  const turbo = loadTurboJpeg();
-  log.info(`${why}; JPEG tiles: ${turbo.lib ? `libjpeg-turbo (${turbo.lib.library})` : `sharp/mozjpeg — ${turbo.reason}`}`);
+  log.info(`${why}; JPEG tiles: ${describeTileEncoder()}`);
   return cpuBackend();
 }
 
