@@ -43,6 +43,11 @@ export interface Document {
   segments: Segment[];
   provenance: Provenance;
   meta?: Record<string, unknown>;
+  /**
+   * How two adjacent texts of this document are joined (OBELICS paragraphs: a blank line; MMC4 sentences: a
+   * space). When an image between two texts is dropped, they are joined the same way. Default: a blank line.
+   */
+  textJoiner?: string;
 }
 
 /** The grid one image was cut into (InternVL dynamic tiling). */

@@ -5,11 +5,11 @@
  * byte-identical to an uninterrupted run.
  */
 import { join, resolve } from 'node:path';
-import type { Document, MediaDocument, PackedRow, Sample } from './model.js';
+import type { Document, MediaDocument, Sample } from './model.js';
 import { prefetch } from './concurrency.js';
 import type { ResolvedConfig } from './config/types.js';
-import { publicConfig } from './config/types.js';
-import { loadConfig } from './config/load.js';
+import { outputDirOf, publicConfig } from './config/types.js';
+import { keyLocation, loadConfig } from './config/load.js';
 import { ShardloomError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Rejects } from './rejects.js';
@@ -19,11 +19,13 @@ import { Progress } from './progress.js';
 import { openSources, type OpenSource } from './sources/open.js';
 import { loadTokenizer, createTokenizerPool, type Tokenizer, type TokenizerConfig } from './tokenize/index.js';
 import { tokenizeDocuments } from './tokenize/sample.js';
-import { mixByTokens } from './mix/index.js';
-import { packSamples } from './pack/strategy.js';
+import { mixAndPack } from './mix/index.js';
+import { chunkSamples } from './pack/chunk.js';
 import { ShardWriter } from './shards/writer.js';
 import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
-import { RunStats } from './run-stats.js';
+import { RunStats, formatMixVerdict } from './run-stats.js';
+import { METADATA_KEY } from './shards/parquet-io.js';
+import { sortKeys } from './shards/writer.js';
 import { prepareOutput } from './shards/output-dir.js';
 import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
 import { resolveRank } from './scale/rank.js';
@@ -67,7 +69,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const cfg = typeof config === 'string' ? loadConfig(config) : config;
   const log = opts.log ?? createLogger();
   const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
-  const root = resolve(opts.out ?? join(cfg.baseDir, cfg.output.dir));
+  const root = resolve(opts.out ?? outputDirOf(cfg));
   const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
   const signal = opts.signal ?? new AbortController().signal;
 
@@ -86,6 +88,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const tokCfg: TokenizerConfig = { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast };
   const tokenizer = await loadTokenizer(tokCfg);
   const eosId = eosIdOf(tokenizer, cfg.tokenizer.eos);
+  checkExpectedIds(cfg, tokenizer, eosId);
   const needsPixels = sources.some((s) => s.kind !== 'text');
   const compute: ComputeBackend | null = needsPixels ? await createCompute({ backend: cfg.compute.backend, concurrency: cfg.compute.concurrency }, log) : null;
   const media = await createMediaStages(cfg, { compute, rejects, stats });
@@ -105,7 +108,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     maxBytes: cfg.output.shardMaxBytes,
     rowGroupRows: cfg.output.rowGroupRows,
     compression: cfg.output.compression,
-    metadata: shardMetadata(cfg, tokenizer, compute),
+    metadata: shardMetadata(cfg, tokenizer, eosId, compute),
     special: tokenizer.special,
     stride: cfg.v2pe.stride,
     rng: rngFor(cfg.seed, `v2pe/${rank}`),
@@ -117,22 +120,30 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   });
 
   let complete = false;
+  let failure: unknown = null;
+  const mix = mixAndPack(
+    sources.map((src) => ({ name: src.name, weight: src.weight, open: samplesOf(src) })),
+    {
+      seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
+      maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
+      lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),
+    },
+  );
+  // Each source's chain (read → media → tokenize → chunk) runs ahead of the mixer (bounded), so that reading,
+  // pixels and tokenizing of every source overlap instead of advancing only while the mixer takes from it.
+  function samplesOf(src: OpenSource) {
+    return () => {
+      const docs = counted(src.documents(), src.name, progress, rejects, stats);
+      const samples = tokenizeDocuments(media[src.name](docs), pool, { special: tokenizer.special, eosId });
+      const chunks = chunkSamples(samples, cfg.pack, (sample, reason, detail) => rejects.reject({ ...sample.provenance, reason, detail }));
+      return prefetch(chunks, PREFETCH);
+    };
+  }
   progress.start();
   try {
-    // Each source's pipeline runs ahead of the mixer (bounded), so that reading, pixels and tokenizing of
-    // every source overlap instead of advancing only while the mixer pulls from that source.
-    const samplesOf = (src: OpenSource) => () =>
-      prefetch(tokenizeDocuments(media[src.name](counted(src.documents(), src.name, progress, rejects, stats)), pool, { special: tokenizer.special, eosId }), PREFETCH);
-    const mixed = mixByTokens(
-      sources.map((s) => ({ name: s.name, weight: s.weight, open: samplesOf(s) })),
-      { seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted },
-    );
-    const observed = runStats.observeSamples(mixed.samples, progress);
-    const packed = packSamples(observed, cfg.pack, (sample, reason, detail) => rejects.reject({ ...sample.provenance, reason, detail }));
-    for await (const row of packed as AsyncIterable<PackedRow>) {
+    for await (const row of mix.rows) {
       if (signal.aborted) break;
-      runStats.observeRow(row);
-      progress.rows++;
+      runStats.observeRow(row, progress);
       await writer.add(row);
     }
     if (signal.aborted) {
@@ -142,12 +153,14 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
       await writer.flush();
       complete = true;
     }
-    runStats.setMixReport(mixed.report);
+  } catch (e) {
+    failure = e;
   } finally {
+    runStats.setMixReport(mix.report);
     progress.stop();
     await pool.close();
     await compute?.close();
-    await rejects.close();
+    await rejects.close().catch((e) => { failure ??= e; });
   }
 
   const index: IndexJson = {
@@ -155,19 +168,53 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     name: cfg.name,
     configHash: cfg.configHash,
     complete,
+    ...(failure ? { error: (failure as Error).message } : {}),
     rank,
     worldSize,
-    tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize },
+    tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize, eos: eosId },
     targets: runStats.targets,
     shards: writer.shards,
     totals: totalsOf(writer.shards),
     config: publicConfig(cfg),
   };
   const statsJson = runStats.toJSON();
+  if (failure) {
+    // A run that failed (a write error, a broken source) still leaves an index marked incomplete when the disk
+    // allows, listing only the verified shards; the journal has them either way, so --resume works.
+    const saved = await Promise.all([writeJson(join(outDir, 'stats.json'), statsJson), writeJson(join(outDir, 'index.json'), index)]).then(() => true, () => false);
+    throw failureWithAdvice(failure, outDir, writer.shards.length, saved);
+  }
   await writeJson(join(outDir, 'stats.json'), statsJson);
   await writeJson(join(outDir, 'index.json'), index);
+  for (const line of formatMixVerdict(statsJson.mixVerdict)) (statsJson.mixVerdict.ok ? log.info : log.warn)(line);
   if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
   return { outDir, index, stats: statsJson };
+}
+
+/** The error a failed run ends with: what happened, what was kept, and what to do next. */
+function failureWithAdvice(e: unknown, outDir: string, kept: number, indexWritten: boolean): unknown {
+  if (!(e instanceof ShardloomError) || e.code !== 'OUTPUT_WRITE') return e;
+  const index = indexWritten ? 'index.json marks the run incomplete' : 'index.json could not be written either (the journal progress.jsonl still lists them)';
+  return new ShardloomError(
+    'OUTPUT_WRITE',
+    `${e.message}\n${kept} finished shard(s) are kept in ${outDir}; ${index}. Free space (or fix the output) and run the same command with --resume: the kept shards are verified and not rewritten.`,
+    { cause: e },
+  );
+}
+
+/** A tokenizer whose ids differ from `tokenizer.expect` would train the checkpoint on wrong ids: stop before any work. */
+export function checkExpectedIds(cfg: ResolvedConfig, tok: Tokenizer, eosId: number | null): void {
+  const expect = cfg.tokenizer.expect;
+  if (!expect) return;
+  const actual: Record<string, number | null> = { ...tok.special, eos: eosId, vocabSize: tok.vocabSize };
+  const wrong = (Object.keys(expect) as (keyof typeof expect)[]).filter((k) => expect[k] !== undefined && expect[k] !== actual[k]);
+  if (wrong.length === 0) return;
+  const what = wrong.map((k) => `tokenizer.expect.${k}: expected ${expect[k]} but tokenizer ${tok.name} gives ${actual[k]}`);
+  throw new ShardloomError(
+    'CONFIG_INVALID',
+    `${keyLocation(cfg, ['tokenizer', 'expect', wrong[0]])}: the tokenizer's ids differ from the ids the checkpoint expects:\n  ${what.join('\n  ')}\n` +
+      `(InternVL3 checkpoints use tokenizer.name: internvl3 — <img> 151665, </img> 151666, <IMG_CONTEXT> 151667; qwen3 puts them at 151669+.)`,
+  );
 }
 
 function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
@@ -177,18 +224,25 @@ function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
   return ids[0];
 }
 
-export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer, compute?: ComputeBackend | null): Record<string, string> {
-  return {
-    'shardloom.format_version': FORMAT_VERSION,
-    'shardloom.tokenizer': tok.name,
-    'shardloom.img_start_id': String(tok.special.imgStart),
-    'shardloom.img_end_id': String(tok.special.imgEnd),
-    'shardloom.img_context_id': String(tok.special.imgContext),
-    'shardloom.tile_size': String(cfg.images.tileSize),
-    'shardloom.tile_encoding': cfg.images.encoding,
-    ...(compute && cfg.images.encoding === 'jpeg' ? { 'shardloom.tile_encoder': compute.encoder } : {}),
-    'shardloom.config_hash': cfg.configHash,
+/**
+ * The shard's file metadata: ONE key `shardloom` holding a JSON object with sorted keys (see
+ * shards/parquet-io.ts for why one key); ids and sizes are JSON numbers, so a loader needs no parsing.
+ */
+export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer, eosId: number | null, compute?: ComputeBackend | null): Record<string, string> {
+  const md: Record<string, string | number | null> = {
+    format_version: FORMAT_VERSION,
+    tokenizer: tok.name,
+    vocab_size: tok.vocabSize,
+    img_start_id: tok.special.imgStart,
+    img_end_id: tok.special.imgEnd,
+    img_context_id: tok.special.imgContext,
+    eos_id: eosId,
+    tile_size: cfg.images.tileSize,
+    tile_encoding: cfg.images.encoding,
+    ...(compute && cfg.images.encoding === 'jpeg' ? { tile_encoder: compute.encoder } : {}),
+    config_hash: cfg.configHash,
   };
+  return { [METADATA_KEY]: JSON.stringify(sortKeys(md)) };
 }
 
 /** Count documents as they are read: progress, stats, and the reject-run breaker. */

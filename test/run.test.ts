@@ -48,7 +48,7 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     expect(index.config.sources[0].maxDocumentBytes).toBe(67108864); // defaults are resolved into the index
     expect(index.config.configPath).toBeUndefined();
-    expect(index.tokenizer).toMatchObject({ name: 'qwen3', imgStart: 151669, imgEnd: 151670, imgContext: 151671 });
+    expect(index.tokenizer).toMatchObject({ name: 'internvl3', imgStart: 151665, imgEnd: 151666, imgContext: 151667, vocabSize: 151674, eos: 151643 });
     for (const s of index.shards) for (const f of s.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     const stats = JSON.parse(readFileSync(join(out, 'stats.json'), 'utf8'));
     expect(Object.keys(stats.share)).toEqual(['books', 'captions', 'clips', 'mmc4', 'obelics', 'web-text']);
@@ -98,7 +98,7 @@ describe('end to end: images in the shards', () => {
       let img = 0;
       let tile = 0;
       r.sampleIds.forEach((id, k) => {
-        const n = r.inputIds.subarray(r.sampleLengths.slice(0, k).reduce((a, b) => a + b, 0)).subarray(0, r.sampleLengths[k]).filter((x) => x === 151669).length;
+        const n = r.inputIds.subarray(r.sampleLengths.slice(0, k).reduce((a, b) => a + b, 0)).subarray(0, r.sampleLengths[k]).filter((x) => x === 151665).length;
         if (expected.has(id)) {
           expect({ cols: r.imageGrids[img].cols, rows: r.imageGrids[img].rows }).toEqual(expected.get(id));
           expect(r.imageTiles[img]).toBe(r.imageGrids[img].cols * r.imageGrids[img].rows + (r.imageGrids[img].thumbnail ? 1 : 0));

@@ -2,8 +2,10 @@ import type { CommandModule } from 'yargs';
 import { runPipeline } from '../run.js';
 import { createLogger } from '../log.js';
 import { formatStatsTable } from '../shards/report.js';
+import { validateRun } from '../shards/validate.js';
+import { loadConfig } from '../config/load.js';
 
-interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean }
+interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean; strict: boolean }
 
 export function runCommand(setCode: (c: number) => void): CommandModule<object, Args> {
   return {
@@ -19,8 +21,10 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         .option('world-size', { type: 'number', describe: 'Number of parts of the job (default: SLURM_ARRAY_TASK_COUNT or SHARDLOOM_WORLD_SIZE, else 1); each rank writes OUT/rank-RRRRR/' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the result (index totals and stats) as JSON on stdout' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress lines' })
+        .option('strict', { type: 'boolean', default: false, describe: 'For CI: after the run, validate its output against this config (as `shardloom validate DIR --config CONFIG`) and exit 1 if it would fail' })
         .example('$0 run pipelines/sample.yaml', 'Build the sample mix into out/sample')
         .example('$0 run mix.yaml --out /data/shards --resume', 'Continue a run that was killed')
+        .example('$0 run mix.yaml --strict', 'Exit 1 when the shards would fail `validate` (ratios, fill, rejects, token ids)')
         .example('$0 run mix.yaml --rank 3 --world-size 16 --out /data/shards', 'Part 3 of 16; then: shardloom merge /data/shards'),
     handler: async (a) => {
       const log = createLogger(a.quiet ? 'warn' : 'info');
@@ -40,7 +44,15 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: res.index.complete, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
         else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
         else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);
-        setCode(res.index.complete ? 0 : signalCode || 3);
+        let code = res.index.complete ? 0 : signalCode || 3;
+        if (a.strict && res.index.complete) {
+          const report = await validateRun(res.outDir, loadConfig(a.config));
+          for (const f of report.failures) log.error(`strict: FAIL [${f.check}]${f.shard ? ` ${f.shard}` : ''}${f.row !== undefined ? ` row ${f.row}` : ''}: ${f.message}`);
+          if (report.omitted > 0) log.error(`strict: … and ${report.omitted} more failure(s)`);
+          if (!report.ok) { log.error(`strict: the run's output fails validate (${report.failures.length + report.omitted} check(s)); exit 1`); code = 1; }
+          else log.info('strict: the output passes validate');
+        }
+        setCode(code);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -24,7 +24,8 @@ export function validateCommand(setCode: (c: number) => void): CommandModule<obj
         const m = report.measured;
         process.stdout.write(`${m.shards} shards, ${m.rows} rows, ${m.samples} samples, ${m.tokens} tokens, ${m.tiles} tiles` + (m.fill !== null ? `, fill ${(m.fill * 100).toFixed(2)} %` : '') + '\n');
         for (const f of report.failures) process.stdout.write(`FAIL [${f.check}]${f.shard ? ` ${f.shard}` : ''}${f.row !== undefined ? ` row ${f.row}` : ''}: ${f.message}\n`);
-        process.stdout.write(report.ok ? 'OK: all checks passed\n' : `${report.failures.length} check(s) failed\n`);
+        if (report.omitted > 0) process.stdout.write(`… and ${report.omitted} more failure(s) not listed (the first ${report.failures.length} are shown)\n`);
+        process.stdout.write(report.ok ? 'OK: all checks passed\n' : `${report.failures.length + report.omitted} check(s) failed\n`);
       }
       setCode(report.ok ? 0 : 1);
     },

@@ -8,6 +8,7 @@
 import sharp from 'sharp';
 import type { TiledImage } from '../model.js';
 import { MediaError } from '../media/errors.js';
+import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
 import { planTiles } from '../media/tiling.js';
 import { Resampler, resizeBicubicRgb, type Size } from './resample.js';
 import { loadTurboJpeg } from './turbojpeg.js';
@@ -15,34 +16,41 @@ import type { ComputeBackend, TileOptions } from './types.js';
 
 export interface RawImage { data: Buffer; width: number; height: number }
 
-/** Decode any supported image to raw RGB, within the byte and pixel limits. */
+/**
+ * Decode any supported image to raw RGB, within the byte and pixel limits. The reject reason depends on the
+ * bytes only, never on libvips' error text (integrity.ts says why): a file whose data stops inside a structure
+ * is `image.truncated` before any decoding; a file the decoder refuses is `image.truncated` when it ends
+ * before its end marker, `image.decode` otherwise. Truncated images are refused, as InternVL's PIL loading
+ * refuses them by default (no LOAD_TRUNCATED_IMAGES): grey-filled pixels would be trained on as real ones.
+ */
 export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes' | 'maxPixels'>): Promise<RawImage> {
   if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
   if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+  const end = checkImageEnd(bytes);
+  assertNotTruncated(end);
   let meta;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new MediaError('image.decode', `not a decodable image: ${(e as Error).message}`);
+    throw decodeFailure(end, 'not a decodable image', e);
   }
   const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
   if (pixels > o.maxPixels) throw new MediaError('image.too_many_pixels', `${meta.width}×${meta.pageHeight ?? meta.height} = ${pixels} pixels > images.maxPixels ${o.maxPixels}`);
+  let out;
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'error', pages: 1, page: 0 })
+    // limitInputPixels only backs up the check above (same width × page height): its refusal is a decode failure.
+    out = await sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'error', pages: 1, page: 0 })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data, width: info.width, height: info.height };
   } catch (e) {
-    const msg = (e as Error).message;
-    if (/pixel limit/i.test(msg)) throw new MediaError('image.too_many_pixels', `${msg} (images.maxPixels ${o.maxPixels})`);
-    if (/premature end|truncated|corrupt|invalid|bad|unexpected end/i.test(msg)) throw new MediaError('image.truncated', `damaged image data: ${msg}`);
-    throw new MediaError('image.decode', msg);
+    throw decodeFailure(end, 'decoding failed', e);
   }
+  if (out.info.channels !== 3) throw new MediaError('image.decode', `decoded to ${out.info.channels} channels`);
+  return { data: out.data, width: out.info.width, height: out.info.height };
 }
 
 /** A raw RGB image whose wanted area is the top-left `width`×`height` of a buffer `stride` pixels wide. */

@@ -12,6 +12,7 @@ import type { TiledImage } from '../model.js';
 import { MediaError } from '../media/errors.js';
 import { planTiles } from '../media/tiling.js';
 import { cutTiles, encodeTile, tileEncoder } from './cpu.js';
+import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
 import type { ComputeBackend, TileOptions } from './types.js';
 
 export interface CudaScaleSpec { width: number; height: number }
@@ -60,8 +61,11 @@ export function cudaBackend(ffmpegPath: string, device = 0, timeoutMs = 60_000):
     async tileImage(bytes, o: TileOptions): Promise<TiledImage> {
       if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
       if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+      // The same reasons as the CPU backend, from the bytes (integrity.ts): ffmpeg's decoders would conceal a cut.
+      const end = checkImageEnd(bytes);
+      assertNotTruncated(end);
       const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch((e: Error) => {
-        throw new MediaError('image.decode', `not a decodable image: ${e.message}`);
+        throw decodeFailure(end, 'not a decodable image', e);
       });
       const w = meta.width ?? 0;
       const h = meta.height ?? 0;
@@ -69,7 +73,10 @@ export function cudaBackend(ffmpegPath: string, device = 0, timeoutMs = 60_000):
       const plan = planTiles(w, h, o);
       const S = o.tileSize;
       const sizes = [{ width: plan.cols * S, height: plan.rows * S }, ...(plan.thumbnail ? [{ width: S, height: S }] : [])];
-      const raw = await runFfmpeg(ffmpegPath, bytes, cudaTileArgs(meta.format ?? '', sizes, device), sizes.reduce((a, s) => a + s.width * s.height * 3, 0), timeoutMs);
+      const raw = await runFfmpeg(ffmpegPath, bytes, cudaTileArgs(meta.format ?? '', sizes, device), sizes.reduce((a, s) => a + s.width * s.height * 3, 0), timeoutMs).catch((e: MediaError) => {
+        // A file without its end marker that ffmpeg cannot decode either: truncated, as on the CPU.
+        throw end.state === 'unterminated' ? new MediaError('image.truncated', `truncated image: ${end.detail} (${e.message})`, { cause: e }) : e;
+      });
       const gridBytes = sizes[0].width * sizes[0].height * 3;
       const tiles = cutTiles({ data: raw.subarray(0, gridBytes), width: sizes[0].width, height: sizes[0].height, stride: sizes[0].width }, plan.cols, plan.rows, S);
       if (plan.thumbnail) tiles.push(raw.subarray(gridBytes));

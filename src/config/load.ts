@@ -77,6 +77,20 @@ export function stableStringify(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * `file:line` of a key of a loaded config (re-read from its file: only error messages need it), or the
+ * file alone when the key or the file is not there.
+ */
+export function keyLocation(cfg: { configPath: string }, path: (string | number)[]): string {
+  try {
+    const lc = new LineCounter();
+    const doc = parseDocument(readFileSync(cfg.configPath, 'utf8'), { lineCounter: lc });
+    return `${cfg.configPath}:${lineOf(doc, lc, path)}`;
+  } catch {
+    return cfg.configPath;
+  }
+}
+
 function checkSemantics(cfg: PipelineConfig, doc: YamlDocument, lc: LineCounter, file: string): void {
   const seen = new Map<string, number>();
   cfg.sources.forEach((s, i) => {

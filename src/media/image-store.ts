@@ -125,43 +125,62 @@ async function fetchWithRetry(url: string, timeoutMs: number, retries: number, m
     try {
       return await fetchOnce(url, timeoutMs, maxBytes);
     } catch (e) {
-      last = e instanceof MediaError ? e : new MediaError('image.fetch_failed', `${url}: ${(e as Error).message}`);
-      if (!(last as MediaError & { retryable?: boolean }).retryable) break;
+      last = e instanceof MediaError ? e : new MediaError('image.fetch_failed', `${url}: ${whyFailed(e)}`, { cause: e });
+      if (!last.retryable) break;
     }
   }
   throw last;
 }
 
+/** undici's errors say "fetch failed" / "terminated" and keep the socket's reason in `cause`. */
+function whyFailed(e: unknown): string {
+  const err = e as Error & { cause?: Error & { code?: string } };
+  const cause = err.cause ? `: ${[err.cause.code, err.cause.message].filter(Boolean).join(' ')}` : '';
+  return `${err.message}${cause}`;
+}
+
+/**
+ * One GET under one deadline for the headers and the whole body. Past the deadline: `image.timeout`. A
+ * connection that fails or closes before the body is complete (reset, server gone, fewer bytes than the
+ * Content-Length): `image.fetch_failed`. Both retryable; so are 5xx and 429.
+ */
 async function fetchOnce(url: string, timeoutMs: number, maxBytes: number): Promise<Uint8Array> {
-  const retryable = (e: MediaError) => Object.assign(e, { retryable: true });
+  const deadline = AbortSignal.timeout(timeoutMs);
+  // Whether the deadline passed decides timeout vs. failure — not the error's name or text.
+  const fail = (e: unknown, timedOut: string, failed: string) =>
+    deadline.aborted
+      ? new MediaError('image.timeout', `${url}: ${timedOut}`, { cause: e, retryable: true })
+      : new MediaError('image.fetch_failed', `${url}: ${failed}`, { cause: e, retryable: true });
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    res = await fetch(url, { signal: deadline, redirect: 'follow' });
   } catch (e) {
-    const timeout = (e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError';
-    throw retryable(new MediaError(timeout ? 'image.timeout' : 'image.fetch_failed', `${url}: ${timeout ? `no answer in ${timeoutMs} ms` : (e as Error).message}`));
+    throw fail(e, `no answer in ${timeoutMs} ms`, whyFailed(e));
   }
   if (!res.ok) {
-    await res.body?.cancel();
-    const err = new MediaError('image.fetch_failed', `${url}: HTTP ${res.status}`);
-    throw res.status >= 500 || res.status === 429 ? retryable(err) : err;
+    await res.body?.cancel().catch(() => {});
+    throw new MediaError('image.fetch_failed', `${url}: HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
   }
-  const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw new MediaError('image.too_large', `${url}: ${declared} bytes > images.maxBytes ${maxBytes}`);
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  if (length > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new MediaError('image.too_large', `${url}: ${length} bytes > images.maxBytes ${maxBytes}`);
   }
+  // Content-Length counts the encoded body: compare it with what arrives only when there is no Content-Encoding.
+  const declared = Number.isSafeInteger(length) && !res.headers.get('content-encoding') ? length : null;
   const chunks: Uint8Array[] = [];
   let n = 0;
+  const got = () => `${n} of ${declared ?? 'an unknown number of'} bytes`;
   try {
-    for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const c of (res.body ?? []) as AsyncIterable<Uint8Array>) {
       n += c.length;
       if (n > maxBytes) throw new MediaError('image.too_large', `${url}: more than images.maxBytes ${maxBytes} bytes`);
       chunks.push(c);
     }
   } catch (e) {
     if (e instanceof MediaError) throw e;
-    throw retryable(new MediaError('image.timeout', `${url}: body not complete in ${timeoutMs} ms (${(e as Error).message})`));
+    throw fail(e, `body not complete in ${timeoutMs} ms (${got()})`, `connection closed after ${got()} (${whyFailed(e)})`);
   }
+  if (declared !== null && n !== declared) throw new MediaError('image.fetch_failed', `${url}: body ended after ${got()}`, { retryable: true });
   return Buffer.concat(chunks);
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { Document, ImageRef, MediaDocument, MediaSegment } from '../model.js';
+import type { Document, ImageRef, MediaDocument, MediaSegment, TiledImage } from '../model.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Rejects } from '../rejects.js';
 import type { Stats } from '../stats.js';
@@ -62,57 +62,87 @@ export function budget(n: number, images: ResolvedConfig['images'], packMaxTiles
   return { keep, maxTiles: Math.max(m, 1) };
 }
 
+/**
+ * Tile a document's images. The tile budget (`max(1, floor(maxTiles / N))`) counts the images that are
+ * actually kept: images that cannot be had or are duplicates are dropped first, and an image that fails
+ * to decode makes the budget be planned again for the rest. A dropped image leaves no trace in the text:
+ * the texts on either side are joined as two adjacent texts of the document are (`doc.textJoiner`).
+ */
 async function tileDocument(doc: Document, opts: MediaStageOptions): Promise<MediaDocument | null> {
   const n = doc.segments.filter((s) => s.type === 'image').length;
   if (n === 0) return doc as MediaDocument;
   const { policy, stats } = opts;
-  const plan = budget(n, opts.images, opts.packMaxTiles, policy);
-  if (!plan || plan.keep === 0) {
-    opts.rejects.reject({ ...doc.provenance, reason: 'doc.too_many_images', detail: `${n} images; maxImagesPerDoc ${policy.maxImages}, pack.maxTiles ${opts.packMaxTiles}` });
-    return null;
-  }
-  if (plan.keep < n) stats.inc('images.dropped.too_many', n - plan.keep);
-  const tileOpts = {
-    minTiles: Math.min(opts.images.minTiles, plan.maxTiles),
-    maxTiles: plan.maxTiles,
-    tileSize: opts.images.tileSize,
-    encoding: opts.images.encoding,
-    quality: opts.images.quality,
-    maxBytes: opts.images.maxBytes,
-    maxPixels: opts.images.maxPixels,
-  };
-  const segments: MediaSegment[] = [];
-  let imagesSeen = 0;
-  for (const seg of doc.segments) {
-    if (seg.type !== 'image') {
-      segments.push(seg as MediaSegment);
-      continue;
-    }
-    if (imagesSeen++ >= plan.keep) continue;
+  const fail = (reason: string, detail: string): null => { opts.rejects.reject({ ...doc.provenance, reason, detail }); return null; };
+  // 1. The bytes of each image, in order; past maxImagesPerDoc usable images the rest are not fetched.
+  const limit = policy.tooMany === 'reject' ? Infinity : policy.maxImages;
+  const bytes = new Map<number, Uint8Array>();
+  let tooMany = 0;
+  for (const [i, seg] of doc.segments.entries()) {
+    if (seg.type !== 'image') continue;
+    if (bytes.size >= limit) { tooMany++; continue; }
     try {
-      const bytes = await imageBytes(seg.image, opts.images.maxBytes, policy.store);
+      const b = await imageBytes(seg.image, opts.images.maxBytes, policy.store);
       if (policy.dedup && opts.seen) {
-        const h = createHash('sha1').update(bytes).digest('base64');
+        const h = createHash('sha1').update(b).digest('base64');
         if (opts.seen.has(h)) { stats.inc('images.dropped.duplicate'); continue; }
         opts.seen.add(h);
       }
-      segments.push({ type: 'image', image: await opts.compute.tileImage(bytes, tileOpts) });
-      stats.inc('images.tiled');
+      bytes.set(i, b);
     } catch (e) {
-      const reason = e instanceof MediaError ? e.reason : 'image.error';
-      if (policy.onImageError === 'reject') {
-        opts.rejects.reject({ ...doc.provenance, reason, detail: (e as Error).message });
-        return null;
-      }
-      stats.inc(`images.dropped.${reason}`);
-      stats.inc('images.dropped');
+      if (policy.onImageError === 'reject') return fail(reasonOf(e), (e as Error).message);
+      dropped(stats, reasonOf(e));
     }
   }
+  // 2. Tile what is kept with the budget for that many images; an undecodable image re-plans the rest.
+  let kept = [...bytes.keys()];
+  const tiled = new Map<number, { maxTiles: number; image: TiledImage }>();
+  for (;;) {
+    if (kept.length === 0) break;
+    const plan = budget(kept.length, opts.images, opts.packMaxTiles, policy);
+    if (!plan || plan.keep === 0) return fail('doc.too_many_images', `${kept.length} usable images (${n} in the document); maxImagesPerDoc ${policy.maxImages}, pack.maxTiles ${opts.packMaxTiles}`);
+    tooMany += kept.length - plan.keep;
+    kept = kept.slice(0, plan.keep);
+    const tileOpts = {
+      minTiles: Math.min(opts.images.minTiles, plan.maxTiles), maxTiles: plan.maxTiles, tileSize: opts.images.tileSize, encoding: opts.images.encoding,
+      quality: opts.images.quality, maxBytes: opts.images.maxBytes, maxPixels: opts.images.maxPixels,
+    };
+    const failed: number[] = [];
+    for (const i of kept) {
+      if (tiled.get(i)?.maxTiles === plan.maxTiles) continue;
+      try {
+        tiled.set(i, { maxTiles: plan.maxTiles, image: await opts.compute.tileImage(bytes.get(i)!, tileOpts) });
+      } catch (e) {
+        if (policy.onImageError === 'reject') return fail(reasonOf(e), (e as Error).message);
+        dropped(stats, reasonOf(e));
+        failed.push(i);
+      }
+    }
+    if (failed.length === 0) break;
+    kept = kept.filter((i) => !failed.includes(i));
+  }
+  if (tooMany > 0) stats.inc('images.dropped.too_many', tooMany);
+  stats.inc('images.tiled', kept.length);
+  // 3. The document with its kept images; texts that end up side by side are joined.
+  const keep = new Set(kept);
+  const joiner = doc.textJoiner ?? '\n\n';
+  const segments: MediaSegment[] = [];
+  for (const [i, seg] of doc.segments.entries()) {
+    const last = segments[segments.length - 1];
+    if (seg.type === 'image') { if (keep.has(i)) segments.push({ type: 'image', image: tiled.get(i)!.image }); }
+    else if (seg.type === 'text' && last?.type === 'text') segments[segments.length - 1] = { type: 'text', text: last.text + joiner + seg.text };
+    else segments.push(seg as MediaSegment);
+  }
   if (!segments.some((s) => s.type === 'image' || (s.type === 'text' && s.text.trim()))) {
-    opts.rejects.reject({ ...doc.provenance, reason: 'doc.empty_after_images', detail: 'every image was dropped and there is no text' });
-    return null;
+    return fail('doc.empty_after_images', 'every image was dropped and there is no text');
   }
   return { ...doc, segments };
+}
+
+const reasonOf = (e: unknown) => (e instanceof MediaError ? e.reason : 'image.error');
+
+function dropped(stats: Stats, reason: string): void {
+  stats.inc(`images.dropped.${reason}`);
+  stats.inc('images.dropped');
 }
 
 async function imageBytes(ref: ImageRef, maxBytes: number, store?: ImageStore): Promise<Uint8Array> {

@@ -48,3 +48,23 @@ export function chunkSample(s: Sample, maxTokens: number, maxTiles: number): Sam
   }
   return chunks;
 }
+
+/**
+ * The chunk stage, per source before the mixer: every sample that does not fit one sequence becomes
+ * chunks that do (so the mixer counts what will be packed); a sample with an image too large for any
+ * sequence is rejected through `onReject`.
+ */
+export async function* chunkSamples(
+  samples: AsyncIterable<Sample>,
+  opts: { maxTokens: number; maxTiles: number },
+  onReject: (sample: Sample, reason: string, detail: string) => void,
+): AsyncGenerator<Sample> {
+  for await (const s of samples) {
+    try {
+      yield* chunkSample(s, opts.maxTokens, opts.maxTiles);
+    } catch (e) {
+      if (!(e instanceof ChunkError)) throw e;
+      onReject(s, e.reason, e.message);
+    }
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { basename, isAbsolute, join, posix, resolve } from 'node:path';
 import { Document } from 'yaml';
-import type { ResolvedConfig } from '../config/types.js';
+import { outputDirOf, type ResolvedConfig } from '../config/types.js';
 import { ShardloomError } from '../errors.js';
 
 export type Executor = 'slurm' | 'k8s';
@@ -85,7 +85,7 @@ function memoryOf(m: string): { slurm: string; k8s: string } {
 function slurmScript(cfg: ResolvedConfig, o: PlanOptions): string {
   const n = o.worldSize;
   const config = o.config ?? cfg.configPath;
-  const out = resolve(o.out ?? join(cfg.baseDir, cfg.output.dir));
+  const out = resolve(o.out ?? outputDirOf(cfg));
   const jobs = join(out, 'slurm');
   if (/\s/.test(jobs) || /\s/.test(o.partition ?? '')) throw new ShardloomError('USAGE', `Slurm cannot write logs to a path with spaces (${jobs}); choose --output-dir (and --partition) without spaces`);
   const time = o.time ?? '24:00:00';

@@ -6,7 +6,8 @@ import { readFile, writeFile, rename } from 'node:fs/promises';
 import type { ShardRecord } from './writer.js';
 import { sortKeys } from './writer.js';
 
-export const FORMAT_VERSION = '1';
+/** 2: the file metadata's ids and sizes are JSON numbers, with eos_id and vocab_size; ids may carry `@eN` (epoch). */
+export const FORMAT_VERSION = '2';
 
 export interface IndexJson {
   formatVersion: string;
@@ -14,9 +15,11 @@ export interface IndexJson {
   configHash: string;
   /** False when the run was interrupted: what is listed is finished and verified; `run --resume` completes it. */
   complete: boolean;
+  /** Why the run stopped early (a write error, a broken source), when it did. */
+  error?: string;
   rank: number;
   worldSize: number;
-  tokenizer: { name: string; imgStart: number; imgEnd: number; imgContext: number; vocabSize: number };
+  tokenizer: { name: string; imgStart: number; imgEnd: number; imgContext: number; vocabSize: number; eos?: number | null };
   /** Target share of tokens per source (weights normalised). */
   targets: Record<string, number>;
   shards: ShardRecord[];
@@ -39,6 +42,17 @@ export interface StatsJson {
   /** Image counters: `tiled`, `dropped`, `dropped.<reason>` (missing, similarity, too_many, duplicate …). */
   images?: Record<string, number>;
   mix: unknown;
+  /** The run's own judgement of its mix (also printed at the end of the run). */
+  mixVerdict?: MixVerdict;
+}
+
+export interface MixVerdict {
+  /** Every source within `tolerance` of its target and none empty. */
+  ok: boolean;
+  tolerance: number;
+  onExhausted: string;
+  stoppedBy: string | null;
+  sources: Record<string, { target: number; realised: number; deviation: number; epochs: number; empty: boolean; ranDryAtTokens: number | null; withinTolerance: boolean }>;
 }
 
 export function totalsOf(shards: ShardRecord[]): IndexJson['totals'] {

@@ -18,7 +18,10 @@ export async function inspectRow(path: string, row: number, opts: { tokenizerPat
   });
   if (row >= meta.numRows) throw new ShardloomError('USAGE', `${path} has ${meta.numRows} rows; --row ${row} is out of range`);
   const md = meta.metadata;
-  const tok = await loadTokenizer(opts.tokenizerPath ? { path: opts.tokenizerPath } : { name: 'qwen3' });
+  // The preset named in the shard (a tokenizer.json's name is no preset: the caller passes its path; the bundled default otherwise).
+  const named = md['shardloom.tokenizer'];
+  const preset = named === 'qwen3' || named === 'internvl3' ? named : 'internvl3';
+  const tok = await loadTokenizer(opts.tokenizerPath ? { path: opts.tokenizerPath } : { name: preset });
   const ctx = Number(md['shardloom.img_context_id']);
   let i = 0;
   for await (const r of readShardRows(path)) {

@@ -25,6 +25,9 @@ const COMPRESSION = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, 
 export const METADATA_KEY = 'shardloom';
 
 export function packMetadata(md: Map<string, string> | Record<string, string>): string {
+  // Already packed (shardMetadata builds the JSON itself, so that ids can be JSON numbers): kept as it is.
+  const packed = md instanceof Map ? md.get(METADATA_KEY) : md[METADATA_KEY];
+  if (packed !== undefined) return packed;
   const entries = (md instanceof Map ? [...md] : Object.entries(md)).map(([k, v]) => [k.replace(/^shardloom\./, ''), v] as const);
   return JSON.stringify(Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }

@@ -13,12 +13,17 @@ import { readShardMetadata, readShardRows } from './parquet-io.js';
 import { shardSchema } from './arrow-table.js';
 import { FORMAT_VERSION, readJson, type IndexJson, type StatsJson } from './index-file.js';
 import { sha256File } from './writer.js';
+import { epochOf } from '../mix/index.js';
+import { PRESET_IDS } from '../tokenize/index.js';
 
 export interface ValidationFailure { check: string; shard?: string; row?: number; message: string }
 
 export interface ValidationReport {
   ok: boolean;
+  /** The first MAX_FAILURES failures. */
   failures: ValidationFailure[];
+  /** Failures found beyond those listed. */
+  omitted: number;
   /** Figures recomputed from the shards. */
   measured: {
     shards: number; rows: number; samples: number; tokens: number; tiles: number; images: number;
@@ -30,12 +35,14 @@ const MAX_FAILURES = 200;
 
 export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<ValidationReport> {
   const failures: ValidationFailure[] = [];
-  const fail = (f: ValidationFailure) => { if (failures.length < MAX_FAILURES) failures.push(f); };
+  let omitted = 0;
+  const fail = (f: ValidationFailure) => { if (failures.length < MAX_FAILURES) failures.push(f); else omitted++; };
+  const report = (): ValidationReport => ({ ok: failures.length === 0, failures, omitted, measured: m });
   const m: ValidationReport['measured'] = { shards: 0, rows: 0, samples: 0, tokens: 0, tiles: 0, images: 0, tokensBySource: {}, share: {}, fill: null };
   const indexPath = join(dir, 'index.json');
   if (!existsSync(indexPath)) {
     fail({ check: 'index', message: `${indexPath} does not exist` });
-    return { ok: false, failures, measured: m };
+    return report();
   }
   const index = await readJson<IndexJson>(indexPath);
   if (index.complete === false) fail({ check: 'incomplete', message: 'the run was interrupted (index.json says complete: false); finish it with `shardloom run CONFIG --resume`' });
@@ -44,6 +51,10 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
   let fillRows = 0, fillTokens = 0;
   const maxTokens = cfg?.pack.maxTokens ?? (index.config as { pack?: { maxTokens?: number } })?.pack?.maxTokens;
   const special: SpecialIds = { imgStart: index.tokenizer.imgStart, imgEnd: index.tokenizer.imgEnd, imgContext: index.tokenizer.imgContext };
+  const expected = cfg ? expectedIds(cfg) : null;
+  if (expected) checkIds('index.json', { ...index.tokenizer, eos: index.tokenizer.eos }, expected, fail);
+  // Epochs each source went through (stats.json): an id from epoch N is legitimate only when its source cycled N times.
+  const epochs = await sourceEpochs(dir);
 
   for (const shard of index.shards) {
     for (const file of shard.files) {
@@ -61,6 +72,7 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
         continue;
       }
       checkSchema(meta, index, name, fail);
+      if (expected) checkIds(name, metadataIds(meta.metadata), expected, fail);
       if (meta.numRows !== shard.rows) fail({ check: 'rows', shard: name, message: `${meta.numRows} rows, index.json says ${shard.rows}` });
       // Rows are read once per shard: from the first format listed (the others are checked by checksum and schema).
       if (file !== shard.files[0]) continue;
@@ -72,16 +84,25 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
         for await (const r of readShardRows(path)) {
           const where = { shard: name, row };
           checkRow(r, special, where, fail);
+          if (typeof expected?.vocabSize === 'number') {
+            let max = -1;
+            for (const id of r.inputIds) if (id > max) max = id;
+            if (max >= expected.vocabSize) fail({ check: 'ids', ...where, message: `token id ${max} is outside the vocabulary of ${expected.vocabSize}` });
+          }
           tokens += r.inputIds.length;
           tiles += r.tiles.length;
           m.samples += r.sampleLengths.length;
           m.images += r.imageTiles.length;
           tilesPerImage.push(...r.imageTiles);
           r.sampleSources.forEach((s, i) => (bySource[s] = (bySource[s] ?? 0) + r.sampleLengths[i]));
-          for (const id of r.sampleIds) {
+          r.sampleIds.forEach((id, k) => {
+            // Repeats of a cycled source carry their epoch (`@eN`), so any exact repeat is a real duplicate.
             if (seenIds.has(id)) fail({ check: 'duplicate', ...where, message: `sample id "${id}" appears more than once` });
             seenIds.add(id);
-          }
+            const e = epochOf(id);
+            const src = r.sampleSources[k];
+            if (e > 1 && epochs && e > (epochs[src] ?? 1)) fail({ check: 'duplicate', ...where, message: `sample id "${id}" is from epoch ${e} but source "${src}" went through ${epochs[src] ?? 1} (stats.json)` });
+          });
           if (maxTokens && row < shard.rows - 1) { fillRows++; fillTokens += r.inputIds.length; }
           row++;
         }
@@ -104,7 +125,36 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
   for (const [k, v] of Object.entries(m.tokensBySource)) m.share[k] = m.tokens ? v / m.tokens : 0;
   m.fill = maxTokens && fillRows > 0 ? fillTokens / (fillRows * maxTokens) : null;
   if (cfg) await checkThresholds(dir, cfg, index, m, tilesPerImage, fail);
-  return { ok: failures.length === 0, failures, measured: m };
+  return report();
+}
+
+type Ids = Partial<Record<'imgStart' | 'imgEnd' | 'imgContext' | 'eos' | 'vocabSize', number | null>>;
+
+/** The ids a config expects: `tokenizer.expect`, else those of its preset (none for a tokenizer.json without expect). */
+export function expectedIds(cfg: ResolvedConfig): Ids | null {
+  if (cfg.tokenizer.expect) return cfg.tokenizer.expect;
+  if (cfg.tokenizer.path) return null;
+  return PRESET_IDS[cfg.tokenizer.name];
+}
+
+function metadataIds(md: Record<string, string>): Ids {
+  const num = (k: string) => (md[`shardloom.${k}`] === undefined ? undefined : md[`shardloom.${k}`] === 'null' ? null : Number(md[`shardloom.${k}`]));
+  return { imgStart: num('img_start_id'), imgEnd: num('img_end_id'), imgContext: num('img_context_id'), eos: num('eos_id'), vocabSize: num('vocab_size') };
+}
+
+function checkIds(where: string, actual: Ids, expected: Ids, fail: (f: ValidationFailure) => void): void {
+  for (const k of ['imgStart', 'imgEnd', 'imgContext', 'eos', 'vocabSize'] as const) {
+    if (expected[k] === undefined || actual[k] === expected[k]) continue;
+    fail({ check: 'ids', shard: where, message: `${k} is ${actual[k] === undefined ? 'missing' : actual[k]}, the config expects ${expected[k]} (tokenizer.${'expect' in expected ? 'expect' : 'name'})` });
+  }
+}
+
+async function sourceEpochs(dir: string): Promise<Record<string, number> | null> {
+  const sp = join(dir, 'stats.json');
+  if (!existsSync(sp)) return null;
+  const stats = await readJson<StatsJson>(sp).catch(() => null);
+  if (!stats?.share) return null;
+  return Object.fromEntries(Object.entries(stats.share).map(([k, v]) => [k, v.epochs ?? 1]));
 }
 
 function checkSchema(meta: Awaited<ReturnType<typeof readShardMetadata>>, index: IndexJson, name: string, fail: (f: ValidationFailure) => void): void {

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
 import type { Document, ImageRef } from '../model.js';
 import type { CaptionSource } from '../config/types.js';
-import type { SourceReader } from './types.js';
+import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';
 import { DecompressError, decodeUtf8, fileBytes, jsonObjects, splitLines, stripCompression } from './lines.js';
 import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
@@ -27,7 +27,7 @@ export const captionReader: SourceReader<CaptionSource> = {
       if (format === 'webdataset') yield* readTar(unit, cfg, reject);
       else if (format === 'parquet') yield* readTable(unit, cfg, parquetRecords(unit, cfg), reject);
       else if (format === 'csv') yield* readTable(unit, cfg, csvRecords(unit), reject);
-      else yield* readTable(unit, cfg, jsonlRecords(unit, reject), reject);
+      else yield* readTable(unit, cfg, jsonlRecords(unit, reject, ctx), reject);
     } catch (e) {
       if (e instanceof DecompressError) reject('file', `file.${e.compression}_corrupt`, e.message);
       else if (e instanceof ParquetFileError) reject('file', 'parquet.unreadable', e.message);
@@ -116,8 +116,8 @@ async function* parquetRecords(unit: InputUnit, cfg: CaptionSource): AsyncGenera
   }
 }
 
-async function* jsonlRecords(unit: InputUnit, reject: RejectFn): AsyncGenerator<TableRecord> {
-  for await (const j of jsonObjects(splitLines(fileBytes(unit.path), MAX_MEMBER), reject)) {
+async function* jsonlRecords(unit: InputUnit, reject: RejectFn, ctx: SourceContext): AsyncGenerator<TableRecord> {
+  for await (const j of jsonObjects(splitLines(fileBytes(unit.path, ctx), MAX_MEMBER), reject)) {
     yield { location: j.location, id: `${unit.display}:${j.no}`, record: j.record };
   }
 }

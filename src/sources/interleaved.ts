@@ -5,7 +5,7 @@
  */
 import type { Document, ImageRef, Segment } from '../model.js';
 import type { InterleavedSource } from '../config/types.js';
-import type { SourceReader } from './types.js';
+import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';
 import { DecompressError, decodeUtf8, fileBytes, splitLines, stripCompression } from './lines.js';
 import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
@@ -21,7 +21,7 @@ export const interleavedReader: SourceReader<InterleavedSource> = {
     if (!format) return reject('file', 'file.unknown_format', 'expected .parquet (OBELICS) or .jsonl[.gz|.zst] (MMC4); set format: in the source');
     try {
       if (format === 'obelics') yield* readObelics(unit, cfg, reject);
-      else yield* readMmc4(unit, cfg, reject, ctx.count);
+      else yield* readMmc4(unit, cfg, reject, ctx);
     } catch (e) {
       if (e instanceof ParquetFileError) reject('file', 'parquet.unreadable', e.message);
       else if (e instanceof DecompressError) reject('file', `file.${e.compression}_corrupt`, e.message);
@@ -30,9 +30,13 @@ export const interleavedReader: SourceReader<InterleavedSource> = {
   },
 };
 
-function makeDoc(unit: InputUnit, cfg: InterleavedSource, location: string, id: string, segments: Segment[], meta?: Record<string, unknown>): Document {
-  return { id, source: cfg.name, kind: 'interleaved', segments, provenance: { source: cfg.name, file: unit.display, location }, meta };
+function makeDoc(unit: InputUnit, cfg: InterleavedSource, location: string, id: string, segments: Segment[], textJoiner: string): Document {
+  return { id, source: cfg.name, kind: 'interleaved', segments, provenance: { source: cfg.name, file: unit.display, location }, textJoiner };
 }
+
+/** OBELICS texts are paragraphs, MMC4's are sentences: how adjacent ones are joined. */
+const PARAGRAPH = '\n\n';
+const SENTENCE = ' ';
 
 /** Append text, merging with a preceding text segment (paragraphs joined by a blank line). */
 function pushText(segs: Segment[], text: string, joiner: string): void {
@@ -81,22 +85,23 @@ async function* readObelics(unit: InputUnit, cfg: InterleavedSource, reject: Rej
         const pieces = txt!.split(END_OF_DOCUMENT);
         pieces.forEach((piece, j) => {
           if (j > 0) docs.push([]);
-          if (piece.trim()) pushText(docs[docs.length - 1], piece.trim(), '\n\n');
+          if (piece.trim()) pushText(docs[docs.length - 1], piece.trim(), PARAGRAPH);
         });
       }
       if (bad) { reject(loc, 'obelics.bad_position', bad); continue; }
       const kept = docs.filter(hasContent);
       if (kept.length === 0) { reject(loc, 'obelics.empty', 'no text and no image'); continue; }
-      for (const [j, segs] of kept.entries()) yield makeDoc(unit, cfg, loc, kept.length > 1 ? `${unit.display}:row${r}/d${j}` : `${unit.display}:row${r}`, segs);
+      for (const [j, segs] of kept.entries()) yield makeDoc(unit, cfg, loc, kept.length > 1 ? `${unit.display}:row${r}/d${j}` : `${unit.display}:row${r}`, segs, PARAGRAPH);
     }
   }
 }
 
 interface Mmc4Image { image_name?: unknown; raw_url?: unknown; matched_text_index?: unknown; matched_sim?: unknown }
 
-async function* readMmc4(unit: InputUnit, cfg: InterleavedSource, reject: RejectFn, count?: (name: string, n?: number) => void): AsyncGenerator<Document> {
+async function* readMmc4(unit: InputUnit, cfg: InterleavedSource, reject: RejectFn, ctx: SourceContext): AsyncGenerator<Document> {
+  const count = ctx.count;
   const minSim = cfg.minSimilarity ?? 0.24;
-  for await (const line of splitLines(fileBytes(unit.path), 256 << 20)) {
+  for await (const line of splitLines(fileBytes(unit.path, ctx), 256 << 20)) {
     const loc = `line ${line.no}`;
     if (line.tooLong) { reject(loc, 'text.too_large', `line of ${line.tooLong} bytes`); continue; }
     const str = decodeUtf8(line.bytes);
@@ -128,9 +133,9 @@ async function* readMmc4(unit: InputUnit, cfg: InterleavedSource, reject: Reject
     const segs: Segment[] = [];
     sentences.forEach((s: string, k: number) => {
       for (const image of before.get(k) ?? []) segs.push({ type: 'image', image });
-      if (s.trim()) pushText(segs, s.trim(), ' ');
+      if (s.trim()) pushText(segs, s.trim(), SENTENCE);
     });
     if (!hasContent(segs)) { reject(loc, 'mmc4.empty', 'no text and no image'); continue; }
-    yield makeDoc(unit, cfg, loc, `${unit.display}:${line.no}`, segs);
+    yield makeDoc(unit, cfg, loc, `${unit.display}:${line.no}`, segs, SENTENCE);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { loadCreate64, ZstdFrameError, ZstdFrames } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -25,51 +25,118 @@ export class DecompressError extends Error {
   }
 }
 
-/** The decompressed bytes of a file, chunk by chunk (bounded memory). */
-export async function* fileBytes(path: string, highWaterMark = 1 << 20): AsyncGenerator<Uint8Array> {
+export interface FileBytesOptions {
+  highWaterMark?: number;
+  /** Told once per file about content accepted without proof (zstd frames written without a checksum). */
+  warn?(message: string): void;
+  /** Checked while a compressed file is verified: once aborted, the file yields nothing more. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The decompressed bytes of a file, chunk by chunk (bounded memory). Compressed data is verified before it
+ * is used: a first pass decodes the file and checks every zstd frame's checksum (gzip: CRC-32 and length),
+ * keeping nothing; the second pass yields only what the first proved good. A corrupt gzip file yields
+ * nothing; a zstd file yields its frames before the first bad one. Either then throws DecompressError,
+ * so no byte of a corrupt region (nor a partial line before it, see splitLines) reaches a reader.
+ */
+export async function* fileBytes(path: string, opts: FileBytesOptions = {}): AsyncGenerator<Uint8Array> {
+  const highWaterMark = opts.highWaterMark ?? 1 << 20;
   const compression = compressionOf(path);
-  const raw = createReadStream(path, { highWaterMark });
-  if (compression === 'none') {
-    yield* raw as AsyncIterable<Buffer>;
-  } else if (compression === 'gzip') {
-    const gunzip = createGunzip();
-    raw.on('error', (e) => gunzip.destroy(e));
-    try {
-      yield* raw.pipe(gunzip) as AsyncIterable<Buffer>;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new DecompressError('gzip', `gzip: ${(e as Error).message}`, { cause: e });
-      throw e;
-    } finally {
-      raw.destroy();
+  if (compression === 'none') yield* createReadStream(path, { highWaterMark }) as AsyncIterable<Buffer>;
+  else if (compression === 'gzip') yield* gzipChecked(path, highWaterMark, opts);
+  else yield* zstdChecked(path, highWaterMark, opts);
+}
+
+/** gzip checks a member only at its end, after inflating it: verify the whole file before yielding any of it. */
+async function* gzipChecked(path: string, highWaterMark: number, opts: FileBytesOptions): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  try {
+    for await (const chunk of gunzip(path, highWaterMark)) {
+      size += chunk.length;
+      if (opts.signal?.aborted) return;
     }
-  } else {
-    yield* zstdChunks(raw);
+  } catch (e) {
+    if (!(e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw e;
+    const what = GZIP_ERRORS[(e as Error).message] ?? (e as Error).message;
+    throw new DecompressError('gzip', `gzip: ${what} after ${size} decompressed bytes; a gzip member is checked only at its end, so none of the file is used`, { cause: e });
+  }
+  let again = 0;
+  try {
+    for await (const chunk of gunzip(path, highWaterMark)) {
+      again += chunk.length;
+      yield chunk;
+    }
+  } catch (e) {
+    if (!(e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw e;
+    throw new DecompressError('gzip', `gzip: the file changed while being read: ${(e as Error).message}`, { cause: e });
+  }
+  if (again !== size) throw new DecompressError('gzip', `gzip: the file changed while being read (${size} then ${again} bytes)`);
+}
+
+const GZIP_ERRORS: Record<string, string> = {
+  'incorrect data check': 'CRC-32 mismatch (incorrect data check)',
+  'incorrect length check': 'length mismatch (incorrect length check)',
+  'unexpected end of file': 'truncated (unexpected end of file)',
+};
+
+async function* gunzip(path: string, highWaterMark: number): AsyncGenerator<Buffer> {
+  const raw = createReadStream(path, { highWaterMark });
+  const inflate = createGunzip();
+  raw.on('error', (e) => inflate.destroy(e));
+  try {
+    yield* raw.pipe(inflate) as AsyncIterable<Buffer>;
+  } finally {
+    raw.destroy();
   }
 }
 
-async function* zstdChunks(raw: AsyncIterable<Buffer> & { destroy(): void }): AsyncGenerator<Uint8Array> {
-  const out: Uint8Array[] = [];
-  const dec = new Decompress((chunk) => out.push(chunk));
-  let pushed = false;
+/**
+ * zstd: the first pass checks every frame; the second decodes again, only up to the end of the last good
+ * frame, and yields. A bad frame k means frames 1..k-1 are kept and the rest of the file is rejected.
+ */
+async function* zstdChecked(path: string, highWaterMark: number, opts: FileBytesOptions): AsyncGenerator<Uint8Array> {
+  const create64 = await loadCreate64();
+  const check = new ZstdFrames({ create64, emit: false });
+  let problem: ZstdFrameError | undefined;
+  const raw = createReadStream(path, { highWaterMark });
   try {
-    for await (const buf of raw) {
-      try {
-        dec.push(buf);
-      } catch (e) {
-        throw new DecompressError('zstd', `zstd: ${(e as Error).message}`, { cause: e });
-      }
-      pushed = true;
-      while (out.length) yield out.shift()!;
+    for await (const buf of raw as AsyncIterable<Buffer>) {
+      for (const _ of check.push(buf));
+      if (opts.signal?.aborted) return;
     }
-    try {
-      dec.push(new Uint8Array(0), true);
-    } catch (e) {
-      throw new DecompressError('zstd', `zstd: ${(e as Error).message || 'truncated stream'}`, { cause: e });
-    }
-    while (out.length) yield out.shift()!;
-    if (!pushed) return;
+    check.finish();
+  } catch (e) {
+    if (!(e instanceof ZstdFrameError)) throw e;
+    problem = e;
   } finally {
     raw.destroy();
+  }
+  const good = check.good;
+  if (good.unchecked) opts.warn?.(`${path}: ${good.unchecked} zstd frame(s) have no checksum (written with --no-check); their content cannot be verified`);
+  if (good.end > 0) {
+    const again = new ZstdFrames({ create64, emit: true });
+    const rest = createReadStream(path, { highWaterMark, end: good.end - 1 });
+    let n = 0;
+    try {
+      for await (const buf of rest as AsyncIterable<Buffer>) {
+        for (const piece of again.push(buf)) {
+          n += piece.length;
+          yield piece;
+        }
+      }
+      again.finish();
+    } catch (e) {
+      if (e instanceof ZstdFrameError) throw new DecompressError('zstd', `zstd: the file changed while being read: ${e.message}`, { cause: e });
+      throw e;
+    } finally {
+      rest.destroy();
+    }
+    if (n !== good.bytes) throw new DecompressError('zstd', `zstd: the file changed while being read (${good.bytes} then ${n} bytes)`);
+  }
+  if (problem) {
+    const kept = good.frames ? `; kept the ${good.frames} frame(s) before it (${good.bytes} decompressed bytes), rejected the rest of the file` : '; nothing of the file is used';
+    throw new DecompressError('zstd', `zstd: ${problem.message}${kept}`, { cause: problem });
   }
 }
 

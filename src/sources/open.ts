@@ -47,6 +47,7 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
         `sources[${i}] ("${src.name}"): no input files — ${[...missing, ...emptyGlobs].map((p) => `"${p}"`).join(', ')} matched nothing (paths are relative to ${cfg.baseDir})`,
       );
     }
+    for (const m of missing) ctx.stats?.incSource(src.name, 'rejects.read');
     for (const m of missing) ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
     const mine = assignUnits(units, ctx.rank, ctx.worldSize);
@@ -64,8 +65,10 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
 async function* readUnits(reader: SourceReader<Source>, src: Source, units: InputUnit[], ctx: OpenContext): AsyncGenerator<Document> {
   const sctx: SourceContext = {
     signal: ctx.signal,
-    reject: (r) => ctx.rejects.reject({ ...r, source: src.name }),
+    // Counted apart too: a record rejected here never became a document (stats' records.read adds them).
+    reject: (r) => { ctx.stats?.incSource(src.name, 'rejects.read'); ctx.rejects.reject({ ...r, source: src.name }); },
     count: (name, n = 1) => { ctx.stats?.inc(name, n); ctx.stats?.incSource(src.name, name, n); },
+    warn: (message) => ctx.log.warn(`source "${src.name}": ${message}`),
   };
   for (const unit of units) {
     if (ctx.signal.aborted) return;

@@ -31,7 +31,7 @@ export const textReader: SourceReader<TextSource> = {
     }
     if (format === 'jsonl') yield* readJsonl(unit, cfg, ctx, reject);
     else if (format === 'parquet') yield* readParquet(unit, cfg, reject);
-    else yield* readTxt(unit, cfg, reject);
+    else yield* readTxt(unit, cfg, reject, ctx);
   },
 };
 
@@ -68,7 +68,7 @@ async function* readJsonl(unit: InputUnit, cfg: TextSource, ctx: SourceContext, 
   let last = 0;
   try {
     // A JSON line may be a few bytes longer than its text (quotes, escapes, other fields).
-    const lines = splitLines(fileBytes(unit.path), max * 2 + 4096);
+    const lines = splitLines(fileBytes(unit.path, ctx), max * 2 + 4096);
     for await (const j of jsonObjects(lines, reject, (n) => `line of ${n} bytes > 2 × maxDocumentBytes`, (no) => (last = no))) {
       const problem = textProblem(j.record[field], field, max);
       if (problem) { reject(j.location, problem[0], problem[1]); continue; }
@@ -107,7 +107,7 @@ async function* readParquet(unit: InputUnit, cfg: TextSource, reject: RejectFn):
   }
 }
 
-async function* readTxt(unit: InputUnit, cfg: TextSource, reject: RejectFn): AsyncGenerator<Document> {
+async function* readTxt(unit: InputUnit, cfg: TextSource, reject: RejectFn, ctx: SourceContext): AsyncGenerator<Document> {
   const max = cfg.maxDocumentBytes ?? 64 << 20;
   let size: number;
   try {
@@ -121,7 +121,7 @@ async function* readTxt(unit: InputUnit, cfg: TextSource, reject: RejectFn): Asy
   const parts: Uint8Array[] = [];
   let total = 0;
   try {
-    for await (const chunk of fileBytes(unit.path)) {
+    for await (const chunk of fileBytes(unit.path, ctx)) {
       total += chunk.length;
       if (total > max * 4) { reject('file', 'text.too_large', `more than ${max * 4} bytes`); return; }
       parts.push(chunk);

@@ -12,6 +12,8 @@ export interface SourceContext {
   /** Count something dropped on purpose (not a reject), e.g. `images.dropped.similarity`. */
   count?(name: string, n?: number): void;
   signal: AbortSignal;
+  /** Log a warning about the input that is not a reject (e.g. a zstd frame without a checksum, once per file). */
+  warn?(message: string): void;
 }
 
 export interface SourceReader<C extends Source = Source> {

@@ -58,7 +58,7 @@ export const videoReader: SourceReader<VideoSource> = {
       return;
     }
     try {
-      for await (const line of splitLines(fileBytes(unit.path), 1 << 20)) {
+      for await (const line of splitLines(fileBytes(unit.path, ctx), 1 << 20)) {
         const loc = `line ${line.no}`;
         const str = line.tooLong ? null : decodeUtf8(line.bytes);
         if (str === null) { reject(loc, line.tooLong ? 'text.too_large' : 'text.invalid_utf8', 'unusable manifest line'); continue; }

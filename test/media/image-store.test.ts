@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/tmp.js';
 const dir = tempDir();
 const bytes = (s: string) => Buffer.from(s);
 const reasonOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: MediaError) => e.reason);
+const errorOf = (p: Promise<unknown>) => p.then(() => { throw new Error('resolved'); }, (e: MediaError) => e);
 
 describe('image store: directory and tar', () => {
   test('directory keyed by SHA-1 of the URL (flat or in 2-char subdirs), plain names, manifest', async () => {
@@ -99,5 +100,67 @@ describe('image store: HTTP against a local server', () => {
   test('a server that is down is a fetch failure, not a crash', async () => {
     const store = await createImageStore({ type: 'http', timeoutSeconds: 1, retries: 1 }, 5000);
     expect(await reasonOf(store.get('http://127.0.0.1:9/none.jpg'))).toBe('image.fetch_failed');
+  });
+});
+
+/**
+ * A body that stops: the connection closed (a fetch failure, retried) vs. a stall past the deadline (a
+ * timeout, retried). The server counts requests, so the retries show.
+ */
+describe('image store: HTTP bodies that stop short', () => {
+  let server: Server;
+  let base = '';
+  const hits: Record<string, number> = {};
+  const part = Buffer.alloc(400, 7);
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const url = req.url ?? '';
+      hits[url] = (hits[url] ?? 0) + 1;
+      // Close the socket once the part is in the kernel's hands: the client reads all 400 bytes, then EOF.
+      const closeAfterPart = () => res.write(part, () => setTimeout(() => res.socket?.destroy(), 20));
+      if (url === '/cut.jpg') { res.writeHead(200, { 'content-length': '1000' }); return closeAfterPart(); }
+      if (url === '/cut-chunked.jpg') { res.writeHead(200); return closeAfterPart(); }
+      if (url === '/cut-then-ok.jpg') {
+        if (hits[url] === 1) { res.writeHead(200, { 'content-length': '1000' }); return closeAfterPart(); }
+        return res.end(Buffer.alloc(1000, 1));
+      }
+      if (url === '/no-headers.jpg') return req.socket.destroy();
+      if (url === '/stall.jpg') { res.writeHead(200, { 'content-length': '1000' }); return res.write(part); } // then nothing
+      res.statusCode = 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+
+  test('a connection closed mid-body is image.fetch_failed, says how much came, and is retried', async () => {
+    const store = await createImageStore({ type: 'http', timeoutSeconds: 5, retries: 2 }, 5000);
+    const t0 = Date.now();
+    const e = await errorOf(store.get(`${base}/cut.jpg`));
+    expect(e).toBeInstanceOf(MediaError);
+    expect([e.reason, e.retryable]).toEqual(['image.fetch_failed', true]);
+    expect(e.message).toMatch(/\/cut\.jpg: connection closed after 400 of 1000 bytes \(/);
+    expect(hits['/cut.jpg']).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(4500); // three quick failures and the back-off, never the 5 s deadline
+    const chunked = await errorOf(store.get(`${base}/cut-chunked.jpg`));
+    expect([chunked.reason, hits['/cut-chunked.jpg']]).toEqual(['image.fetch_failed', 3]);
+    expect(chunked.message).toMatch(/connection closed after 400 of an unknown number of bytes/);
+    expect(await reasonOf(store.get(`${base}/no-headers.jpg`))).toBe('image.fetch_failed');
+    expect(hits['/no-headers.jpg']).toBe(3);
+    // A retry that gets the whole body succeeds.
+    expect((await store.get(`${base}/cut-then-ok.jpg`)).length).toBe(1000);
+    expect(hits['/cut-then-ok.jpg']).toBe(2);
+  });
+
+  test('a body that stalls past timeoutSeconds is image.timeout, says how much came, and is retried', async () => {
+    const store = await createImageStore({ type: 'http', timeoutSeconds: 1, retries: 1 }, 5000);
+    const t0 = Date.now();
+    const e = await errorOf(store.get(`${base}/stall.jpg`));
+    expect([e.reason, e.retryable]).toEqual(['image.timeout', true]);
+    expect(e.message).toMatch(/\/stall\.jpg: body not complete in 1000 ms \(400 of 1000 bytes\)/);
+    expect(hits['/stall.jpg']).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+    expect(Date.now() - t0).toBeLessThan(8000);
   });
 });

@@ -71,7 +71,7 @@ describe('validate', () => {
   });
 
   test('a forged image span (stray <IMG_CONTEXT>) and a duplicated sample', async () => {
-    const d = await tampered('span', (rows) => { rows[0].inputIds[rows[0].inputIds.length - 1] = 151671; }); // a sample's last (text) token
+    const d = await tampered('span', (rows) => { rows[0].inputIds[rows[0].inputIds.length - 1] = 151667; }); // a sample's last (text) token
     expect(checks(await validateRun(d))).toContain('image-span');
     const dup = await tampered('dup', (rows) => { rows[1].sampleIds[0] = rows[0].sampleIds[0]; });
     const r = await validateRun(dup);
