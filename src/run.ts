@@ -23,7 +23,7 @@ import { mixAndPack } from './mix/index.js';
 import { chunkSamples } from './pack/chunk.js';
 import { ShardWriter } from './shards/writer.js';
 import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
-import { RunStats, formatMixVerdict } from './run-stats.js';
+import { RunStats } from './run-stats.js';
 import { METADATA_KEY } from './shards/parquet-io.js';
 import { sortKeys } from './shards/writer.js';
 import { prepareOutput } from './shards/output-dir.js';
@@ -186,7 +186,6 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   }
   await writeJson(join(outDir, 'stats.json'), statsJson);
   await writeJson(join(outDir, 'index.json'), index);
-  for (const line of formatMixVerdict(statsJson.mixVerdict)) (statsJson.mixVerdict.ok ? log.info : log.warn)(line);
   if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
   return { outDir, index, stats: statsJson };
 }

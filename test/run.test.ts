@@ -42,6 +42,25 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
     let arrowTokens = 0;
     for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'arrow')!.path))) arrowTokens += r.numTokens;
     expect(arrowTokens).toBe(index.totals.tokens);
+    // OBELICS row 2: image, text, a missing image, text. The dropped image leaves the two paragraphs apart (a
+    // blank line, as adjacent texts are joined), and the kept image gets the tile budget of one image (6), not of two.
+    const { loadTokenizer } = await import('../src/tokenize/index.js');
+    const tok = await loadTokenizer({ name: 'internvl3' });
+    const rows = [];
+    for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'parquet')!.path))) rows.push(r);
+    const r = rows.find((x) => x.sampleIds.includes('../sample-data/interleaved/obelics.parquet:row2'))!;
+    const k = r.sampleIds.indexOf('../sample-data/interleaved/obelics.parquet:row2');
+    const start = r.sampleLengths.slice(0, k).reduce((a, b) => a + b, 0);
+    const sampleIds = r.inputIds.subarray(start, start + r.sampleLengths[k]);
+    const text = tok.decode(sampleIds.filter((x) => x !== 151667));
+    expect(text).toContain('The mini USB connectors sit on the right edge.\n\nThe header pins along both edges');
+    const before = r.sampleIds.slice(0, k).reduce((a, _, j) => a + r.inputIds.subarray(r.sampleLengths.slice(0, j).reduce((x, y) => x + y, 0)).subarray(0, r.sampleLengths[j]).filter((x) => x === 151665).length, 0);
+    const { planTiles } = await import('../src/media/tiling.js');
+    const sharp = (await import('sharp')).default;
+    const m = await sharp('sample-data/interleaved/images/e89122c3c1c4951fc39323ea5897286536f32aa5.jpg').metadata(); // board/3.jpg, by the SHA-1 of its URL
+    const one = planTiles(m.width!, m.height!, { maxTiles: 6 });
+    expect(one.cols * one.rows).not.toBe(planTiles(m.width!, m.height!, { maxTiles: 3 }).cols * planTiles(m.width!, m.height!, { maxTiles: 3 }).rows);
+    expect(r.imageGrids[before]).toMatchObject({ cols: one.cols, rows: one.rows });
   });
 
   test('index.json, stats.json and rejects.jsonl describe the run', () => {
@@ -113,6 +132,8 @@ describe('end to end: images in the shards', () => {
     // The file says how its tiles were encoded (the tile bytes depend on the JPEG encoder).
     const kv = await duck(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${lit(join(out, 'part-00000.parquet'))})`);
     const md = JSON.parse(String(kv.find((x) => x.k === 'shardloom')!.v));
-    expect(md).toMatchObject({ tile_encoding: 'jpeg', tile_encoder: 'libjpeg-turbo', tile_size: '448' });
+    expect(md).toMatchObject({ tile_encoding: 'jpeg', tile_encoder: 'libjpeg-turbo', tile_size: 448 });
+    // The ids an InternVL3 checkpoint expects, as JSON numbers: a loader needs no string parsing.
+    expect(md).toMatchObject({ format_version: '2', tokenizer: 'internvl3', img_start_id: 151665, img_end_id: 151666, img_context_id: 151667, eos_id: 151643, vocab_size: 151674 });
   });
 });

@@ -3,6 +3,7 @@ import { runPipeline } from '../run.js';
 import { createLogger } from '../log.js';
 import { formatStatsTable } from '../shards/report.js';
 import { validateRun } from '../shards/validate.js';
+import { formatMixVerdict } from '../run-stats.js';
 import { loadConfig } from '../config/load.js';
 
 interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean; strict: boolean }
@@ -44,6 +45,8 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: res.index.complete, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
         else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
         else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);
+        // The mix verdict ends every run on stderr, --quiet or not: it is what a reviewer of the run reads first.
+        for (const line of formatMixVerdict(res.stats.mixVerdict)) process.stderr.write(line + '\n');
         let code = res.index.complete ? 0 : signalCode || 3;
         if (a.strict && res.index.complete) {
           const report = await validateRun(res.outDir, loadConfig(a.config));

@@ -1,6 +1,6 @@
 /**
- * Byte streams of input files, decompressed by extension (.gz, .zst), and split into lines as raw bytes
- * so that invalid UTF-8 can be detected per line instead of being silently replaced.
+ * Byte streams of input files, decompressed by extension (.gz, .zst) and verified before use, and split
+ * into lines as raw bytes so that invalid UTF-8 can be detected per line instead of being silently replaced.
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -102,7 +102,7 @@ async function* zstdChecked(path: string, highWaterMark: number, opts: FileBytes
   const raw = createReadStream(path, { highWaterMark });
   try {
     for await (const buf of raw as AsyncIterable<Buffer>) {
-      for (const _ of check.push(buf));
+      for (const _ of check.push(buf)); // verifying only: nothing comes out
       if (opts.signal?.aborted) return;
     }
     check.finish();
@@ -116,10 +116,10 @@ async function* zstdChecked(path: string, highWaterMark: number, opts: FileBytes
   if (good.unchecked) opts.warn?.(`${path}: ${good.unchecked} zstd frame(s) have no checksum (written with --no-check); their content cannot be verified`);
   if (good.end > 0) {
     const again = new ZstdFrames({ create64, emit: true });
-    const rest = createReadStream(path, { highWaterMark, end: good.end - 1 });
+    const prefix = createReadStream(path, { highWaterMark, end: good.end - 1 });
     let n = 0;
     try {
-      for await (const buf of rest as AsyncIterable<Buffer>) {
+      for await (const buf of prefix as AsyncIterable<Buffer>) {
         for (const piece of again.push(buf)) {
           n += piece.length;
           yield piece;
@@ -130,7 +130,7 @@ async function* zstdChecked(path: string, highWaterMark: number, opts: FileBytes
       if (e instanceof ZstdFrameError) throw new DecompressError('zstd', `zstd: the file changed while being read: ${e.message}`, { cause: e });
       throw e;
     } finally {
-      rest.destroy();
+      prefix.destroy();
     }
     if (n !== good.bytes) throw new DecompressError('zstd', `zstd: the file changed while being read (${good.bytes} then ${n} bytes)`);
   }
@@ -151,6 +151,7 @@ export interface Line {
 /**
  * Split a byte stream at `\n` (a trailing `\r` is removed); the last line may lack a newline.
  * A line longer than `maxLineBytes` is not accumulated (bounded memory): it comes out with `tooLong` set.
+ * When the stream throws (corrupt input), an unfinished line is not emitted: it may be cut by the damage.
  */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>, maxLineBytes = Infinity): AsyncGenerator<Line> {
   let parts: Uint8Array[] = [];

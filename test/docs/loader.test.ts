@@ -73,6 +73,7 @@ beforeAll(async () => {
     'mix: {onExhausted: renormalize}',
     'pack: {maxTokens: 2048}',
     'images: {maxTiles: 2}',
+    'v2pe: {stride: [1, 4, 16, 64]}', // fractional V2PE positions in rows with images
     '',
   ].join('\n'));
   const run = await runPipeline(join(dir, 'mix.yaml'), { out: join(dir, 'out'), log: silentLogger, progress: false });
@@ -108,7 +109,7 @@ beforeAll(async () => {
     collate: [0, 2],
   };
   writeFileSync(join(dir, 'in.json'), JSON.stringify(job));
-  const res = spawnSync(PYTHON, [resolve('test/docs/loader_driver.py'), resolve('docs/examples'), join(dir, 'in.json'), join(dir, 'out.json')],
+  const res = spawnSync(PYTHON, ['-B', resolve('test/docs/loader_driver.py'), resolve('docs/examples'), join(dir, 'in.json'), join(dir, 'out.json')],
     { encoding: 'utf8', timeout: 240_000 });
   if (res.status !== 0) throw new Error(`loader_driver.py failed (status ${res.status}${res.error ? `, ${res.error.message}` : ''}):\n${res.stderr}`);
   out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Output;
@@ -180,6 +181,7 @@ describe('docs/examples/shardloom_loader.py on rows of a real run', () => {
       expect(out.examples[i].positions_unchanged).toBe(true);
       expect(out.examples[i].positions_are_integers).toBe(Array.from(r.positionIds).every((p) => Number.isInteger(p)));
     });
+    expect(out.examples.map((e) => e.positions_are_integers)).toEqual([false, false, true]);
   });
 
   test('pixel_values N×3×448×448 with image_flags 1; a text-only row gets one all-zero dummy tile with flag 0', () => {

