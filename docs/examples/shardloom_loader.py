@@ -14,7 +14,7 @@ consumes:
 
 Layout: the pure logic (labels, cu_seqlens, positions, image flags, the dummy tile, normalisation) is in
 functions over plain Python / NumPy values, so it runs without pyarrow; the pyarrow part (`ArrowShardReader`)
-is thin. The logic part is run by this repository's test suite (test/docs/loader.test.ts, Debian's
+is thin. The logic part is run by this repository's test suite (test/e2e/loader.test.ts, Debian's
 python3-torch on the CPU); the pyarrow part is not (no pyarrow in that environment).
 
 Requires: numpy, Pillow (JPEG/PNG tiles), torch (only `to_torch` / `ShardloomDataset` / `collate_packed`),
@@ -302,8 +302,8 @@ class ArrowShardReader:
             with pa.memory_map(path) as src:
                 kv = pa.ipc.open_file(src).schema.metadata
         else:
-            # The Parquet footer's key/value metadata. Not pq.read_schema(path).metadata: pyarrow builds that
-            # from the embedded ARROW:schema, which (as parquet-wasm writes it) does not carry the key.
+            # The Parquet footer's key/value metadata (also in the embedded Arrow schema from format 2 on;
+            # the footer holds it in every version).
             kv = pq.read_metadata(path).metadata
         if not kv or b"shardloom" not in kv:
             raise ValueError(f"{path}: no 'shardloom' key in the file metadata - not a shardloom shard?")

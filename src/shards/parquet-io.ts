@@ -45,9 +45,12 @@ export function unpackMetadata(kv: Record<string, string>): Record<string, strin
   return out;
 }
 
-/** The same table with its metadata replaced by the single packed key. */
-function withPackedMetadata(table: Table, keep: boolean): Table {
-  const md = new Map<string, string>(keep ? [[METADATA_KEY, packMetadata(table.schema.metadata)]] : []);
+/**
+ * The same table with its metadata replaced by the single packed key. Parquet files carry it twice: in
+ * the footer's key/value metadata and in the embedded Arrow schema (what pyarrow's `read_schema` shows).
+ */
+function withPackedMetadata(table: Table): Table {
+  const md = new Map<string, string>([[METADATA_KEY, packMetadata(table.schema.metadata)]]);
   const schema = new Schema(table.schema.fields, md);
   return new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data)));
 }
@@ -69,12 +72,12 @@ function writerProperties(schemaMetadata: Map<string, string>, opts: ParquetWrit
 /** A whole table as one Parquet file (tests, benchmarks; the run streams through `openShardSink`). */
 export async function writeParquetShard(table: Table, path: string, opts: ParquetWriteOptions = {}): Promise<void> {
   // writeParquet consumes (frees) the WebAssembly table.
-  const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table, false), 'stream')), writerProperties(table.schema.metadata, opts));
+  const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table), 'stream')), writerProperties(table.schema.metadata, opts));
   await writeFile(path, bytes);
 }
 
 export async function writeArrowShard(table: Table, path: string): Promise<void> {
-  await writeFile(path, tableToIPC(withPackedMetadata(table, true), 'file'));
+  await writeFile(path, tableToIPC(withPackedMetadata(table), 'file'));
 }
 
 /**
@@ -135,7 +138,7 @@ async function openParquetSink(path: string, schemaMetadata: Map<string, string>
   return {
     async write(table) {
       if (failed) throw failed;
-      const wasm = pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table, false), 'stream'));
+      const wasm = pw.Table.fromIPCStream(tableToIPC(withPackedMetadata(table), 'stream'));
       const batches = wasm.recordBatches();
       wasm.free();
       for (const b of batches) await send(b);
@@ -171,7 +174,7 @@ async function openArrowSink(path: string): Promise<ShardSink> {
   let closed = false;
   return {
     async write(table) {
-      for (const b of withPackedMetadata(table, true).batches) writer.write(b);
+      for (const b of withPackedMetadata(table).batches) writer.write(b);
     },
     async close() {
       closed = true;

@@ -5,7 +5,7 @@ import yargs from 'yargs';
 import { mergeRuns, mergeStats, type MergedIndexJson } from '../../src/scale/merge.js';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { ShardloomError } from '../../src/errors.js';
-import type { IndexJson, StatsJson } from '../../src/shards/index-file.js';
+import { FORMAT_VERSION, type IndexJson, type StatsJson } from '../../src/shards/index-file.js';
 import type { ShardRecord } from '../../src/shards/writer.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -32,7 +32,7 @@ function writeRank(dir: string, r: FakeRank): void {
   const bySource: Record<string, number> = {};
   for (const s of r.shards) for (const [k, v] of Object.entries(s.tokensBySource)) bySource[k] = (bySource[k] ?? 0) + v;
   const index: IndexJson = {
-    formatVersion: '1', name: 'fake', configHash: r.hash ?? 'aaaa000011112222', complete: r.complete ?? true, rank: r.rank, worldSize: r.worldSize,
+    formatVersion: FORMAT_VERSION, name: 'fake', configHash: r.hash ?? 'aaaa000011112222', complete: r.complete ?? true, rank: r.rank, worldSize: r.worldSize,
     tokenizer: { name: 'qwen3', imgStart: 1, imgEnd: 2, imgContext: 3, vocabSize: 100 },
     targets: { books: 0.4, web: 0.6 }, shards,
     totals: { shards: shards.length, rows: sum((s) => s.rows), samples: sum((s) => s.samples), tokens: sum((s) => s.tokens), tiles: sum((s) => s.tiles ?? 0), bytes: shards.reduce((a, s) => a + s.files[0].bytes, 0), tokensBySource: bySource },
@@ -41,7 +41,7 @@ function writeRank(dir: string, r: FakeRank): void {
   const rows = sum((s) => s.rows);
   const tps = r.tps ?? { counts: [0, 1, 2], mean: 1.5, max: 3 };
   const stats: StatsJson = {
-    formatVersion: '1',
+    formatVersion: FORMAT_VERSION,
     records: { read: r.read ?? { books: 10, web: 20 }, rejected: r.rejected ?? { books: 0, web: 1 }, rejectFraction: 0 },
     rejectsByReason: { 'json.malformed': 1 },
     share: Object.fromEntries(['books', 'web'].map((k) => [k, { target: k === 'web' ? 0.6 : 0.4, realised: 0, tokens: bySource[k] ?? 0, textTokens: bySource[k] ?? 0, samples: 1, epochs: 1 }])),

@@ -1,4 +1,4 @@
-"""Driver for test/docs/loader.test.ts: runs the pure-logic part of docs/examples/shardloom_loader.py on rows
+"""Driver for test/e2e/loader.test.ts: runs the pure-logic part of docs/examples/shardloom_loader.py on rows
 handed over as JSON (no pyarrow needed) and writes what it computed as JSON.
 
 usage: python3 loader_driver.py LOADER_DIR IN.json OUT.json

@@ -109,7 +109,7 @@ beforeAll(async () => {
     collate: [0, 2],
   };
   writeFileSync(join(dir, 'in.json'), JSON.stringify(job));
-  const res = spawnSync(PYTHON, ['-B', resolve('test/docs/loader_driver.py'), resolve('docs/examples'), join(dir, 'in.json'), join(dir, 'out.json')],
+  const res = spawnSync(PYTHON, ['-B', resolve('test/e2e/loader_driver.py'), resolve('docs/examples'), join(dir, 'in.json'), join(dir, 'out.json')],
     { encoding: 'utf8', timeout: 240_000 });
   if (res.status !== 0) throw new Error(`loader_driver.py failed (status ${res.status}${res.error ? `, ${res.error.message}` : ''}):\n${res.stderr}`);
   out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Output;

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tempDir } from './helpers/tmp.js';
-import { cli } from './helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { cli } from '../helpers/cli.js';
 
 const dir = tempDir();
 const cfg = join(dir, 'resume.yaml');

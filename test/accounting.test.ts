@@ -1,0 +1,67 @@
+/**
+ * What a run counts and where it writes: every input record counted once in stats.records.read (a
+ * document rejected later, by the media stage, is not counted again), so maxRejectFraction sees the real
+ * fraction; an absolute output.dir is used as written, a relative one is relative to the config file.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers/tmp.js';
+import { writeTar } from './helpers/media.js';
+import { runPipeline } from '../src/run.js';
+import { silentLogger } from '../src/log.js';
+import { loadConfig } from '../src/config/load.js';
+import { outputDirOf } from '../src/config/types.js';
+import { planJob } from '../src/scale/plan.js';
+
+const dir = tempDir();
+const quiet = { log: silentLogger, progress: false };
+const photo = readFileSync('sample-data/interleaved/images/mmc4-1.jpg');
+
+beforeAll(async () => {
+  mkdirSync(join(dir, 'cfg', 'data'), { recursive: true });
+  writeFileSync(join(dir, 'cfg', 'data', 'text.jsonl'), ['{"text": "one"}', '{"text": "two"}', '{not json', '{"text": "three"}'].join('\n') + '\n');
+  await writeTar(join(dir, 'cfg', 'data', 'pairs.tar'), [
+    ['000000000.jpg', photo], ['000000000.txt', 'a board'],
+    ['000000001.jpg', Buffer.from('not an image at all')], ['000000001.txt', 'undecodable: rejected by the media stage'],
+    ['000000002.jpg', photo], ['000000002.txt', 'the board again'],
+    ['000000003.txt', 'a caption without its image: rejected by the reader'],
+  ]);
+});
+
+const yaml = (outDir: string) => [
+  'name: accounting', 'output:', `  dir: ${outDir}`, 'tokenizer: {workers: 1}', 'sources:',
+  '  - {name: text, kind: text, paths: ["data/text.jsonl"]}', '  - {name: pairs, kind: caption, paths: ["data/pairs.tar"]}',
+  'mix: {onExhausted: renormalize}', 'images: {maxTiles: 2}', '',
+].join('\n');
+
+describe('records are counted once', () => {
+  test('read = documents + records rejected before they became one; a media reject is not counted twice', async () => {
+    const cfg = join(dir, 'cfg', 'count.yaml');
+    writeFileSync(cfg, yaml('out-count'));
+    const { stats } = await runPipeline(cfg, quiet);
+    // text: 4 lines, one malformed. pairs: 4 keys — 2 good, 1 undecodable (media stage), 1 without image (reader).
+    expect(stats.records.read).toEqual({ pairs: 4, text: 4 });
+    expect(stats.records.rejected).toEqual({ pairs: 2, text: 1 });
+    expect(stats.records.rejectFraction).toBeCloseTo(3 / 8, 10);
+    expect(stats.share.pairs.samples + stats.share.text.samples).toBe(8 - 3);
+  });
+});
+
+describe('output.dir', () => {
+  test('an absolute output.dir is used as written (the run, plan); a relative one is relative to the config file', async () => {
+    const abs = join(dir, 'elsewhere', 'shards');
+    const cfg = join(dir, 'cfg', 'abs.yaml');
+    writeFileSync(cfg, yaml(abs));
+    expect(outputDirOf(loadConfig(cfg))).toBe(abs);
+    const res = await runPipeline(cfg, quiet);
+    expect(res.outDir).toBe(abs);
+    expect(existsSync(join(abs, 'index.json'))).toBe(true);
+    expect(existsSync(join(dir, 'cfg', dir.slice(1)))).toBe(false);
+    const rel = join(dir, 'cfg', 'rel.yaml');
+    writeFileSync(rel, yaml('../rel-out'));
+    expect(outputDirOf(loadConfig(rel))).toBe(join(dir, 'rel-out'));
+    const job = planJob(loadConfig(cfg), { executor: 'slurm', worldSize: 2 });
+    expect(job.text).toContain(`into ${abs}/rank-KKKKK/`);
+  });
+});
