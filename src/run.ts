@@ -155,6 +155,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     }
   } catch (e) {
     failure = e;
+    await writer.discard().catch(() => undefined); // the unfinished shard never gets a final name
   } finally {
     runStats.setMixReport(mix.report);
     progress.stop();

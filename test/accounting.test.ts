@@ -4,7 +4,7 @@
  * fraction; an absolute output.dir is used as written, a relative one is relative to the config file.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers/tmp.js';
 import { writeTar } from './helpers/media.js';
@@ -65,3 +65,21 @@ describe('output.dir', () => {
     expect(job.text).toContain(`into ${abs}/rank-KKKKK/`);
   });
 });
+
+describe('a run that fails', () => {
+  test('a long run of rejects stops it: index.json says incomplete and why, the unfinished shard is removed', async () => {
+    const cfg = join(dir, 'cfg', 'broken.yaml');
+    writeFileSync(join(dir, 'cfg', 'data', 'broken.jsonl'), [...Array.from({ length: 3000 }, (_, i) => `{"text": "${"fine ".repeat(80)}${i}"}`), ...Array.from({ length: 30 }, () => '{broken')].join('\n') + '\n');
+    writeFileSync(cfg, ['name: broken', 'output: {dir: out-broken}', 'tokenizer: {workers: 1}', 'run: {maxConsecutiveRejects: 5}', 'pack: {maxTokens: 16}', 'sources:', '  - {name: t, kind: text, paths: ["data/broken.jsonl"]}', ''].join('\n'));
+    await expect(runPipeline(cfg, quiet)).rejects.toThrow(/source "t": 5 records in a row were rejected .*Your data or config is broken/);
+    const out = join(dir, 'cfg', 'out-broken');
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.complete).toBe(false);
+    expect(index.error).toMatch(/5 records in a row were rejected/);
+    // Rows had been written to an unfinished shard (3 000 good documents come first, tokenized in batches of
+    // 256 K characters): it is removed; what is left is exactly the finished shards the index lists.
+    const listed = index.shards.flatMap((sh: { files: { path: string }[] }) => sh.files.map((f) => f.path)).sort();
+    expect(readdirSync(out).filter((n) => n.startsWith('part-')).sort()).toEqual(listed);
+  });
+});
+
