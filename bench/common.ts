@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createGzip } from 'node:zlib';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 
 export interface ChildResult { seconds: number; maxRssMB: number; stdout: string; cpuSeconds: number }
 

@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runPipeline } from '../src/run.js';
-import { silentLogger } from '../src/log.js';
-import { rngFor } from '../src/rng.js';
+import { silentLogger } from '../src/core/log.js';
+import { rngFor } from '../src/core/rng.js';
 import { wordSampler, writeGzipJsonl } from './common.js';
 
 const OUT = process.argv.find((a, i) => process.argv[i - 1] === '--out');

@@ -11,10 +11,10 @@ import sharp from 'sharp';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { urlKey } from '../src/media/image-store.js';
 import { runPipeline } from '../src/run.js';
-import { createLogger } from '../src/log.js';
+import { createLogger } from '../src/core/log.js';
 import { interleavedReader } from '../src/sources/interleaved.js';
 import { expandPaths } from '../src/sources/units.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 import { wordSampler, fmtRatio } from './common.js';
 
 const DOCS = Number(process.argv.find((a, i) => process.argv[i - 1] === '--docs') ?? 400);

@@ -11,7 +11,7 @@
 import { packSamples } from '../src/pack/strategy.js';
 import { mixAndPack, mixByTokens, type MixSource } from '../src/mix/index.js';
 import { chunkSample } from '../src/pack/chunk.js';
-import type { PackedRow } from '../src/model.js';
+import type { PackedRow } from '../src/core/model.js';
 import { syntheticSamples } from './synthetic.js';
 
 const N = Number(process.argv.find((a, i) => process.argv[i - 1] === '--samples') ?? 200_000);

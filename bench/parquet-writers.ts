@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { rowsToTable, type ShardRow } from '../src/shards/arrow-table.js';
 import { writeParquetShard } from '../src/shards/parquet-io.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const ROWS = Number(process.argv.find((a, i) => process.argv[i - 1] === '--rows') ?? 48);

@@ -1,6 +1,6 @@
 /** The measured side of bench:scale: one `run` (optionally one rank of several) in this process. */
 import { runPipeline } from '../src/run.js';
-import { createLogger } from '../src/log.js';
+import { createLogger } from '../src/core/log.js';
 import { reportUsage } from './common.js';
 
 const [cfg, out, rank, world] = process.argv.slice(2);

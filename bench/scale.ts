@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { pack } from 'tar-stream';
 import { runNode, wordSampler, fmtRatio, writeGzipJsonl, type ChildResult } from './common.js';
 import { mergeRuns } from '../src/scale/merge.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a, i) => process.argv[i - 1] === `--${name}`) ?? dflt);
 const SCALE = arg('scale', 10);

@@ -3,8 +3,8 @@
  * caption pairs, multi-image interleaved documents with 1–13 tiles per image, and video clips — with real
  * `<img>` / `<IMG_CONTEXT>` × 256·tiles / `</img>` spans. Tiles are tiny placeholder byte arrays.
  */
-import type { Sample, SampleImage } from '../src/model.js';
-import { rngFor, type Rng } from '../src/rng.js';
+import type { Sample, SampleImage } from '../src/core/model.js';
+import { rngFor, type Rng } from '../src/core/rng.js';
 
 export const SPECIAL = { imgStart: 151669, imgEnd: 151670, imgContext: 151671 };
 const TILE = Uint8Array.from([1, 2, 3]);

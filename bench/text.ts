@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode, wordSampler, fmtRatio, writeGzipJsonl } from './common.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 
 const MB = Number(process.argv.find((a, i) => process.argv[i - 1] === '--mb') ?? 200);
 const dataDir = resolve('.bench-data');

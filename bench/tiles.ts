@@ -15,10 +15,10 @@ import sharp from 'sharp';
 import { mediaStage } from '../src/media/stage.js';
 import { cpuBackend, describeTileEncoder } from '../src/compute/cpu.js';
 import { planTiles } from '../src/media/tiling.js';
-import { Rejects } from '../src/rejects.js';
-import { Stats } from '../src/stats.js';
-import type { Document } from '../src/model.js';
-import { rngFor } from '../src/rng.js';
+import { Rejects } from '../src/core/rejects.js';
+import { Stats } from '../src/core/stats.js';
+import type { Document } from '../src/core/model.js';
+import { rngFor } from '../src/core/rng.js';
 import { fmtRatio } from './common.js';
 
 const N = Number(process.argv.find((a, i) => process.argv[i - 1] === '--images') ?? 60);

@@ -5,9 +5,9 @@
  *   npm run bench:tokenize [-- --mb 8]
  */
 import { cpus } from 'node:os';
-import { loadTokenizer, createTokenizerPool } from '../src/tokenize/index.js';
+import { loadTokenizer, createTokenizerPool } from '../src/tokenize/tokenizer.js';
 import { wordSampler, fmtRatio } from './common.js';
-import { rngFor } from '../src/rng.js';
+import { rngFor } from '../src/core/rng.js';
 
 const MB = Number(process.argv.find((a, i) => process.argv[i - 1] === '--mb') ?? 8);
 

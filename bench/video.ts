@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { probeVideo, tileVideo } from '../src/media/video.js';
 import { sampleFrameIndices } from '../src/media/frames.js';
-import { mapOrdered } from '../src/concurrency.js';
+import { mapOrdered } from '../src/core/concurrency.js';
 import { fmtRatio } from './common.js';
 
 const CLIPS = Number(process.argv.find((a, i) => process.argv[i - 1] === '--clips') ?? 6);

@@ -5,32 +5,32 @@
  * byte-identical to an uninterrupted run.
  */
 import { join, resolve } from 'node:path';
-import type { Document, MediaDocument, Sample } from './model.js';
-import { prefetch } from './concurrency.js';
+import type { Document, MediaDocument, Sample } from './core/model.js';
+import { prefetch } from './core/concurrency.js';
 import type { ResolvedConfig } from './config/types.js';
 import { outputDirOf, publicConfig } from './config/types.js';
 import { keyLocation, loadConfig } from './config/load.js';
-import { ShardloomError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
-import { Rejects } from './rejects.js';
-import { Stats } from './stats.js';
-import { rngFor } from './rng.js';
-import { Progress } from './progress.js';
+import { ShardloomError } from './core/errors.js';
+import { createLogger, type Logger } from './core/log.js';
+import { Rejects } from './core/rejects.js';
+import { Stats } from './core/stats.js';
+import { rngFor } from './core/rng.js';
+import { Progress } from './core/progress.js';
 import { openSources, type OpenSource } from './sources/open.js';
-import { loadTokenizer, createTokenizerPool, type Tokenizer, type TokenizerConfig } from './tokenize/index.js';
-import { tokenizeDocuments } from './tokenize/sample.js';
+import { loadTokenizer, createTokenizerPool, type Tokenizer, type TokenizerConfig } from './tokenize/tokenizer.js';
+import { tokenizeDocuments } from './tokenize/stage.js';
 import { mixAndPack } from './mix/index.js';
 import { chunkSamples } from './pack/chunk.js';
 import { ShardWriter } from './shards/writer.js';
 import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
-import { RunStats } from './run-stats.js';
+import { RunStats } from './shards/run-stats.js';
 import { METADATA_KEY } from './shards/parquet-io.js';
 import { sortKeys } from './shards/writer.js';
 import { prepareOutput } from './shards/output-dir.js';
 import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
 import { resolveRank } from './scale/rank.js';
 import { createCompute, type ComputeBackend } from './compute/index.js';
-import { createMediaStages } from './media/policies.js';
+import { createMediaStages } from './media/index.js';
 
 export interface RunOptions {
   /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tempDir } from './helpers/tmp.js';
 import { writeTar } from './helpers/media.js';
 import { runPipeline } from '../src/run.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { loadConfig } from '../src/config/load.js';
 import { outputDirOf } from '../src/config/types.js';
 import { planJob } from '../src/scale/plan.js';

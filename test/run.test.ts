@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPipeline } from '../src/run.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger } from '../src/core/log.js';
 import { readShardRows } from '../src/shards/parquet-io.js';
 import { tempDir } from './helpers/tmp.js';
 import { duck, lit } from './helpers/duckdb.js';
@@ -44,7 +44,7 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
     expect(arrowTokens).toBe(index.totals.tokens);
     // OBELICS row 2: image, text, a missing image, text. The dropped image leaves the two paragraphs apart (a
     // blank line, as adjacent texts are joined), and the kept image gets the tile budget of one image (6), not of two.
-    const { loadTokenizer } = await import('../src/tokenize/index.js');
+    const { loadTokenizer } = await import('../src/tokenize/tokenizer.js');
     const tok = await loadTokenizer({ name: 'internvl3' });
     const rows = [];
     for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'parquet')!.path))) rows.push(r);

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { inspectRow } from '../shards/inspect.js';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 interface Args { shard: string; row: number; json: boolean; tokenizer?: string; 'max-chars': number; 'tiles-out'?: string }
 

@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { statsCommand } from './stats.js';

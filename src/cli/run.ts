@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { runPipeline } from '../run.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../core/log.js';
 import { formatStatsTable } from '../shards/report.js';
 import { validateRun } from '../shards/validate.js';
-import { formatMixVerdict } from '../run-stats.js';
+import { formatMixVerdict } from '../shards/run-stats.js';
 import { loadConfig } from '../config/load.js';
 
 interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean; strict: boolean }

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 import { readJson, type IndexJson, type StatsJson } from '../shards/index-file.js';
 import { formatStatsTable } from '../shards/report.js';
 import { writeHtmlReport } from '../shards/html-report.js';

@@ -6,7 +6,7 @@
  * libjpeg-turbo (turbojpeg.ts) or sharp. Where the time goes and why: docs/performance.md, "Image tiling".
  */
 import sharp from 'sharp';
-import type { TiledImage } from '../model.js';
+import type { TiledImage } from '../core/model.js';
 import { MediaError } from '../media/errors.js';
 import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
 import { planTiles } from '../media/tiling.js';

@@ -8,7 +8,7 @@
 import ffmpeg from 'fluent-ffmpeg';
 import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
-import type { TiledImage } from '../model.js';
+import type { TiledImage } from '../core/model.js';
 import { MediaError } from '../media/errors.js';
 import { planTiles } from '../media/tiling.js';
 import { cutTiles, encodeTile, tileEncoder } from './cpu.js';

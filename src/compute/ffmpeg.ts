@@ -7,7 +7,7 @@
 import { accessSync, chmodSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 export interface FoundBinary { path: string; from: 'env' | 'PATH' | 'bundled' }
 

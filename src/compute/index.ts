@@ -4,8 +4,8 @@
  * is none is a clear error.
  */
 import { spawnSync } from 'node:child_process';
-import type { Logger } from '../log.js';
-import { ShardloomError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import { ShardloomError } from '../core/errors.js';
 import { cpuBackend, describeTileEncoder } from './cpu.js';
 import { cudaBackend } from './cuda.js';
 import { findBinary } from './ffmpeg.js';

@@ -1,4 +1,4 @@
-import type { TiledImage } from '../model.js';
+import type { TiledImage } from '../core/model.js';
 
 export interface TileOptions {
   minTiles: number;

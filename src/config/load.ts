@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document as YamlDocument } from 'yaml';
-import { ShardloomError, describeValue } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { ShardloomError, describeValue } from '../core/errors.js';
+import { packageRoot } from '../core/paths.js';
 import type { PipelineConfig } from './types.gen.js';
 import type { ResolvedConfig } from './types.js';
 

@@ -10,7 +10,7 @@
  *    at most n of them.
  *  - `clip: [start, end]` seconds restricts all of this to that window of the clip.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '../core/rng.js';
 
 export type FrameSampling = 'middle' | 'rand' | `fps:${number}`;
 

@@ -7,14 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { Document, ImageRef, MediaDocument, MediaSegment, TiledImage } from '../model.js';
+import type { Document, ImageRef, MediaDocument, MediaSegment, TiledImage } from '../core/model.js';
 import type { ResolvedConfig } from '../config/types.js';
-import type { Rejects } from '../rejects.js';
-import type { Stats } from '../stats.js';
+import type { Rejects } from '../core/rejects.js';
+import type { Stats } from '../core/stats.js';
 import type { ComputeBackend } from '../compute/index.js';
 import type { ImageStore } from './image-store.js';
 import { MediaError } from './errors.js';
-import { mapOrdered } from '../concurrency.js';
+import { mapOrdered } from '../core/concurrency.js';
 import { perImageMaxTiles } from './tiling.js';
 
 export interface MediaPolicy {

@@ -1,7 +1,7 @@
 /**
  * InternVL dynamic-resolution tiling plan (`dynamic_preprocess` / `find_closest_aspect_ratio`).
  */
-import { TOKENS_PER_TILE } from '../model.js';
+import { TOKENS_PER_TILE } from '../core/model.js';
 
 export interface TilePlan { cols: number; rows: number; tiles: number; thumbnail: boolean; tokens: number }
 export interface TileOptions { minTiles?: number; maxTiles?: number; tileSize?: number }

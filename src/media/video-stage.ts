@@ -4,12 +4,12 @@
  * tile them. Clips in flight are bounded; output order is input order. A broken clip rejects its document
  * with ffmpeg's/ffprobe's reason.
  */
-import type { Document, MediaDocument, MediaSegment } from '../model.js';
+import type { Document, MediaDocument, MediaSegment } from '../core/model.js';
 import type { VideoSource } from '../config/types.js';
-import type { Rejects } from '../rejects.js';
-import type { Stats } from '../stats.js';
-import { mapOrdered } from '../concurrency.js';
-import { rngFor } from '../rng.js';
+import type { Rejects } from '../core/rejects.js';
+import type { Stats } from '../core/stats.js';
+import { mapOrdered } from '../core/concurrency.js';
+import { rngFor } from '../core/rng.js';
 import { MediaError } from './errors.js';
 import { drawFrameCount, sampleFrameIndices, type FrameSampling } from './frames.js';
 import { probeVideo, tileVideo } from './video.js';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { MediaError } from './errors.js';
 import { findBinary } from '../compute/ffmpeg.js';
 import { resizeRgb, cutTiles, encodeTile } from '../compute/cpu.js';
-import type { TiledVideo } from '../model.js';
+import type { TiledVideo } from '../core/model.js';
 
 export class VideoError extends MediaError {}
 

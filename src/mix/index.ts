@@ -19,8 +19,8 @@
  * `stop` ends the run, `cycle` reads it again (epoch N ≥ 2: ids get `@eN`, see epochId), `renormalize`
  * drops it and spreads its share over the rest.
  */
-import type { PackedRow, Sample } from '../model.js';
-import { rngFor } from '../rng.js';
+import type { PackedRow, Sample } from '../core/model.js';
+import { rngFor } from '../core/rng.js';
 
 export interface MixSource { name: string; weight: number; open: () => AsyncIterable<Sample> }
 export interface MixOptions {

@@ -2,8 +2,8 @@
  * Split a sample that does not fit one sequence into chunks on token boundaries, never inside an image
  * span. Chunk k is `id#k`; its images are rebased and its text-token count recomputed.
  */
-import type { Sample } from '../model.js';
-import { TOKENS_PER_TILE } from '../model.js';
+import type { Sample } from '../core/model.js';
+import { TOKENS_PER_TILE } from '../core/model.js';
 
 export class ChunkError extends Error {
   constructor(readonly reason: string, message: string) {

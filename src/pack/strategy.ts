@@ -4,7 +4,7 @@
  * sequence is emitted. `first-fit` is InternVL's greedy packer (first open sequence with room, buffer 20);
  * `one-per-sequence` is the no-packing baseline. Samples too long for one sequence are chunked first.
  */
-import type { PackedRow, Sample } from '../model.js';
+import type { PackedRow, Sample } from '../core/model.js';
 import { chunkSample, ChunkError } from './chunk.js';
 
 export interface PackOptions { maxTokens: number; maxTiles: number; buffer: number; strategy?: 'best-fit' | 'first-fit' | 'one-per-sequence' }

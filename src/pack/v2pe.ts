@@ -10,8 +10,8 @@
  * per image from {1, 2, 4, …, 256}. The reference's linspace runs in the model dtype; we compute p + δ·k in
  * double precision and store float32, so values can differ from a bf16 linspace in the last bit.
  */
-import type { SpecialIds } from '../model.js';
-import type { Rng } from '../rng.js';
+import type { SpecialIds } from '../core/model.js';
+import type { Rng } from '../core/rng.js';
 
 export function v2pePositions(inputIds: Int32Array, special: SpecialIds, deltas: number[]): Float32Array {
   const pos = new Float32Array(inputIds.length);

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join, relative, resolve, sep } from 'node:path';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 import { FORMAT_VERSION, readJson, totalsOf, writeJson, type Histogram, type IndexJson, type StatsJson } from '../shards/index-file.js';
 import { sortKeys, type ShardRecord } from '../shards/writer.js';
 

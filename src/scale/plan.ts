@@ -6,7 +6,7 @@
 import { basename, isAbsolute, join, posix, resolve } from 'node:path';
 import { Document } from 'yaml';
 import { outputDirOf, type ResolvedConfig } from '../config/types.js';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 export type Executor = 'slurm' | 'k8s';
 

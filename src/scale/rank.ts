@@ -3,7 +3,7 @@
  * (Slurm job arrays: SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT; Kubernetes Indexed Jobs:
  * JOB_COMPLETION_INDEX, with the world size from the flag or SHARDLOOM_WORLD_SIZE).
  */
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 export interface RankInfo { rank: number; worldSize: number; from: string }
 

@@ -5,7 +5,7 @@
 import {
   Binary, Bool, Field, Float32, Int16, Int32, List, Schema, Struct, Table, Utf8, RecordBatch, makeData, type Data, type DataType,
 } from 'apache-arrow';
-import type { TileGrid } from '../model.js';
+import type { TileGrid } from '../core/model.js';
 
 export interface ShardRow {
   inputIds: Int32Array;

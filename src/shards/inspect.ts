@@ -1,8 +1,8 @@
 /** Decode one shard row back into something a person can read. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ShardloomError } from '../errors.js';
-import { loadTokenizer } from '../tokenize/index.js';
+import { ShardloomError } from '../core/errors.js';
+import { loadTokenizer } from '../tokenize/tokenizer.js';
 import { readShardMetadata, readShardRows } from './parquet-io.js';
 
 export interface InspectedRow {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink, access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 const OURS = /^(part-\d+\.(parquet|arrow)(\.tmp)?|index\.json|stats\.json|rejects\.jsonl|run\.json|progress\.jsonl)(\.tmp)?$/;
 

@@ -1,6 +1,6 @@
 /** Plain-text tables of a run's statistics (for `run` and `stats`). */
 import type { IndexJson, StatsJson } from './index-file.js';
-import { fmt } from '../progress.js';
+import { fmt } from '../core/progress.js';
 
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];

@@ -7,14 +7,14 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/types.js';
-import { TOKENS_PER_TILE, type SpecialIds } from '../model.js';
+import { TOKENS_PER_TILE, type SpecialIds } from '../core/model.js';
 import { v2pePositions } from '../pack/v2pe.js';
 import { readShardMetadata, readShardRows } from './parquet-io.js';
 import { shardSchema } from './arrow-table.js';
 import { FORMAT_VERSION, readJson, type IndexJson, type StatsJson } from './index-file.js';
 import { sha256File } from './writer.js';
 import { epochOf } from '../mix/index.js';
-import { PRESET_IDS } from '../tokenize/index.js';
+import { PRESET_IDS } from '../tokenize/tokenizer.js';
 
 export interface ValidationFailure { check: string; shard?: string; row?: number; message: string }
 

@@ -6,7 +6,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
-import type { Document, ImageRef } from '../model.js';
+import type { Document, ImageRef } from '../core/model.js';
 import type { CaptionSource } from '../config/types.js';
 import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';

@@ -3,7 +3,7 @@
  * keep reading order — text, image, text, … Images stay references (URL, path or bytes) here; the media
  * stage resolves them through the image store and tiles them.
  */
-import type { Document, ImageRef, Segment } from '../model.js';
+import type { Document, ImageRef, Segment } from '../core/model.js';
 import type { InterleavedSource } from '../config/types.js';
 import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';

@@ -3,12 +3,12 @@
  * each source a lazy document stream over its units. A source with no input at all is a setup error;
  * a listed file that is missing is a reject.
  */
-import type { Document, SourceKind } from '../model.js';
+import type { Document, SourceKind } from '../core/model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
-import type { Logger } from '../log.js';
-import type { Rejects } from '../rejects.js';
-import type { Stats } from '../stats.js';
-import { ShardloomError } from '../errors.js';
+import type { Logger } from '../core/log.js';
+import type { Rejects } from '../core/rejects.js';
+import type { Stats } from '../core/stats.js';
+import { ShardloomError } from '../core/errors.js';
 import { expandPaths, type InputUnit } from './units.js';
 import { assignUnits } from './assign.js';
 import type { SourceContext, SourceReader } from './types.js';

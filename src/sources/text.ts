@@ -3,7 +3,7 @@
  * One document = one text segment.
  */
 import { stat } from 'node:fs/promises';
-import type { Document } from '../model.js';
+import type { Document } from '../core/model.js';
 import type { TextSource } from '../config/types.js';
 import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';

@@ -2,9 +2,9 @@
  * The source contract: a reader turns one input unit (a file) into documents. Problems with a record
  * (or with the whole file) become rejects through `ctx.reject`; a reader never throws for bad data.
  */
-import type { Document } from '../model.js';
+import type { Document } from '../core/model.js';
 import type { Source } from '../config/types.js';
-import type { RejectRecord } from '../stage.js';
+import type { RejectRecord } from '../core/rejects.js';
 import type { InputUnit } from './units.js';
 
 export interface SourceContext {

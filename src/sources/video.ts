@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Document } from '../model.js';
+import type { Document } from '../core/model.js';
 import type { VideoSource } from '../config/types.js';
 import type { SourceReader } from './types.js';
 import type { InputUnit } from './units.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createCompute, probeCuda, CUDA_PROBE_ARGS } from '../../src/compute/index.js';
 import { cudaTileArgs } from '../../src/compute/cuda.js';
 import { findBinary } from '../../src/compute/ffmpeg.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/core/log.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();

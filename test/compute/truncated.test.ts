@@ -12,9 +12,9 @@ import { cudaBackend } from '../../src/compute/cuda.js';
 import { checkImageEnd, cleanVipsMessage, decodeFailure } from '../../src/compute/integrity.js';
 import { MediaError } from '../../src/media/errors.js';
 import { mediaStage } from '../../src/media/stage.js';
-import { Rejects } from '../../src/rejects.js';
-import { Stats } from '../../src/stats.js';
-import type { Document } from '../../src/model.js';
+import { Rejects } from '../../src/core/rejects.js';
+import { Stats } from '../../src/core/stats.js';
+import type { Document } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const photo = readFileSync('sample-data/images/board.jpg');

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { loadConfig, parseConfig, configHash } from '../../src/config/load.js';
-import { ShardloomError } from '../../src/errors.js';
+import { ShardloomError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const base = 'sources:\n  - name: a\n    kind: text\n    paths: [x.jsonl]\n';

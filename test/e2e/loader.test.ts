@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { runPipeline } from '../../src/run.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { readShardRows, type ReadRow } from '../../src/shards/parquet-io.js';
 import { duck, lit } from '../helpers/duckdb.js';
 import { PYTHON, tempDir } from '../helpers/tmp.js';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { planJob } from '../../src/scale/plan.js';
 import { runPipeline } from '../../src/run.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { readShardRows } from '../../src/shards/parquet-io.js';
 import { validateRun } from '../../src/shards/validate.js';
 import { loadConfig } from '../../src/config/load.js';

@@ -1,6 +1,6 @@
-import type { Document } from '../../src/model.js';
+import type { Document } from '../../src/core/model.js';
 import type { Source } from '../../src/config/types.js';
-import type { RejectRecord } from '../../src/stage.js';
+import type { RejectRecord } from '../../src/core/rejects.js';
 import type { SourceReader } from '../../src/sources/types.js';
 import { expandPaths } from '../../src/sources/units.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { sampleFrameIndices, truncLinspace, drawFrameCount } from '../../src/media/frames.js';
-import { rngFor } from '../../src/rng.js';
+import { rngFor } from '../../src/core/rng.js';
 import { PYTHON } from '../helpers/tmp.js';
 
 describe('frame sampling (hand-worked)', () => {

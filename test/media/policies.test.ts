@@ -6,9 +6,9 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { budget, mediaStage, type MediaPolicy } from '../../src/media/stage.js';
 import { cpuBackend } from '../../src/compute/cpu.js';
-import { Rejects } from '../../src/rejects.js';
-import { Stats } from '../../src/stats.js';
-import type { Document, MediaDocument } from '../../src/model.js';
+import { Rejects } from '../../src/core/rejects.js';
+import { Stats } from '../../src/core/stats.js';
+import type { Document, MediaDocument } from '../../src/core/model.js';
 
 const images = { minTiles: 1, maxTiles: 12, tileSize: 448 as const, encoding: 'jpeg' as const, quality: 80, maxBytes: 5e7, maxPixels: 1e8, multiImage: 'divide' as const };
 const policy = (p: Partial<MediaPolicy>): MediaPolicy => ({ onImageError: 'drop', maxImages: 16, tooMany: 'shrink', dedup: false, ...p });

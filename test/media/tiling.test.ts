@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { planTiles, perImageMaxTiles, candidateGrids } from '../../src/media/tiling.js';
-import { rngFor } from '../../src/rng.js';
+import { rngFor } from '../../src/core/rng.js';
 import { PYTHON } from '../helpers/tmp.js';
 
 function sizes(): [number, number][] {

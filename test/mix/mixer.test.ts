@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { mixByTokens, type MixSource } from '../../src/mix/index.js';
-import { rngFor } from '../../src/rng.js';
-import type { Sample } from '../../src/model.js';
+import { rngFor } from '../../src/core/rng.js';
+import type { Sample } from '../../src/core/model.js';
 
 const sample = (source: string, i: number, n: number): Sample => ({
   id: `${source}-${i}`, source, inputIds: new Int32Array(n), images: [], textTokens: n, provenance: { source, file: 'f', location: String(i) },

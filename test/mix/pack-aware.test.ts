@@ -7,9 +7,9 @@ import { describe, expect, test } from 'vitest';
 import { mixAndPack, epochId, epochOf, type MixSource } from '../../src/mix/index.js';
 import { chunkSample } from '../../src/pack/chunk.js';
 import { packSamples } from '../../src/pack/strategy.js';
-import { rngFor } from '../../src/rng.js';
+import { rngFor } from '../../src/core/rng.js';
 import { syntheticSamples } from '../../bench/synthetic.js';
-import type { PackedRow, Sample } from '../../src/model.js';
+import type { PackedRow, Sample } from '../../src/core/model.js';
 
 const M = 16384;
 const T = 48;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { packSamples } from '../../src/pack/strategy.js';
 import { chunkSample } from '../../src/pack/chunk.js';
-import type { PackedRow, Sample } from '../../src/model.js';
+import type { PackedRow, Sample } from '../../src/core/model.js';
 import { syntheticSamples, asAsync, SPECIAL } from '../../bench/synthetic.js';
 
 async function pack(samples: Sample[], opts: Parameters<typeof packSamples>[1]) {

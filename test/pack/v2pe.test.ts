@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { v2pePositions, drawV2peDelta } from '../../src/pack/v2pe.js';
-import { rngFor } from '../../src/rng.js';
+import { rngFor } from '../../src/core/rng.js';
 
 const S = { imgStart: 900, imgEnd: 901, imgContext: 902 };
 const T = 5; // any text token

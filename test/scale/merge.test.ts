@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { mergeRuns, mergeStats, type MergedIndexJson } from '../../src/scale/merge.js';
 import { mergeCommand } from '../../src/cli/merge.js';
-import { ShardloomError } from '../../src/errors.js';
+import { ShardloomError } from '../../src/core/errors.js';
 import { FORMAT_VERSION, type IndexJson, type StatsJson } from '../../src/shards/index-file.js';
 import type { ShardRecord } from '../../src/shards/writer.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/tmp.js';
 import { cli } from '../helpers/cli.js';
 import { runPipeline } from '../../src/run.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { validateRun } from '../../src/shards/validate.js';
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { cpSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPipeline } from '../../src/run.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { validateRun } from '../../src/shards/validate.js';
 import { readShardRows } from '../../src/shards/parquet-io.js';

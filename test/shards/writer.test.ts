@@ -7,8 +7,8 @@ import { ShardWriter, toShardRow, type ShardRecord } from '../../src/shards/writ
 import { readShardRows, readShardMetadata, writeParquetShard } from '../../src/shards/parquet-io.js';
 import { rowsToTable } from '../../src/shards/arrow-table.js';
 import { duck, lit } from '../helpers/duckdb.js';
-import { rngFor } from '../../src/rng.js';
-import type { PackedRow, Sample } from '../../src/model.js';
+import { rngFor } from '../../src/core/rng.js';
+import type { PackedRow, Sample } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const special = { imgStart: 151669, imgEnd: 151670, imgContext: 151671 };

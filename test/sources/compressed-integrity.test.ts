@@ -14,11 +14,11 @@ import { captionReader } from '../../src/sources/caption.js';
 import { fileBytes } from '../../src/sources/lines.js';
 import { expandPaths } from '../../src/sources/units.js';
 import type { CaptionSource, Source, TextSource } from '../../src/config/types.js';
-import type { Document } from '../../src/model.js';
-import type { RejectRecord } from '../../src/stage.js';
+import type { Document } from '../../src/core/model.js';
+import type { RejectRecord } from '../../src/core/rejects.js';
 import type { SourceReader } from '../../src/sources/types.js';
 import { runPipeline } from '../../src/run.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import { tempDir } from '../helpers/tmp.js';
 import { duck, lit } from '../helpers/duckdb.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { duck, lit } from '../helpers/duckdb.js';
 import { interleavedReader, END_OF_DOCUMENT } from '../../src/sources/interleaved.js';
 import type { InterleavedSource } from '../../src/config/types.js';
-import type { Document } from '../../src/model.js';
+import type { Document } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readAll } from '../helpers/read-source.js';
 

@@ -7,8 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { loadTokenizer } from '../../src/tokenize/index.js';
-import { rngFor } from '../../src/rng.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import { rngFor } from '../../src/core/rng.js';
 
 function realCorpus(limitBytes: number): string[] {
   const docs: string[] = [];

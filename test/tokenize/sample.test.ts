@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { tokenizeDocuments, assembleSample } from '../../src/tokenize/sample.js';
-import { loadTokenizer } from '../../src/tokenize/index.js';
-import type { MediaDocument } from '../../src/model.js';
+import { tokenizeDocuments, assembleSample } from '../../src/tokenize/stage.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import type { MediaDocument } from '../../src/core/model.js';
 
 const special = { imgStart: 151669, imgEnd: 151670, imgContext: 151671 };
 

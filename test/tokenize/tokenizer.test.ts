@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { loadTokenizer, createTokenizerPool, INTERNVL_TOKENS, PRESET_IDS } from '../../src/tokenize/index.js';
+import { loadTokenizer, createTokenizerPool, INTERNVL_TOKENS, PRESET_IDS } from '../../src/tokenize/tokenizer.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('tokenizer: bundled Qwen3 vocabulary', () => {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { Progress } from '../src/progress.js';
+import { Progress } from '../../src/core/progress.js';
 
 function capture(isTTY: boolean) {
   const out = new PassThrough() as PassThrough & { isTTY?: boolean };

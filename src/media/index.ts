@@ -4,15 +4,15 @@
  */
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
-import type { Document, MediaDocument } from '../model.js';
+import type { Document, MediaDocument } from '../core/model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
-import type { Rejects } from '../rejects.js';
-import type { Stats } from '../stats.js';
+import type { Rejects } from '../core/rejects.js';
+import type { Stats } from '../core/stats.js';
 import type { ComputeBackend } from '../compute/index.js';
 import { createImageStore } from './image-store.js';
 import { mediaStage, type MediaPolicy } from './stage.js';
 import { videoStage } from './video-stage.js';
-import { ShardloomError } from '../errors.js';
+import { ShardloomError } from '../core/errors.js';
 
 export type MediaFn = (docs: AsyncIterable<Document>) => AsyncIterable<MediaDocument>;
 

@@ -4,9 +4,15 @@
  * source means the data or config is broken, not the record: that stops the job.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { RejectRecord } from './stage.js';
+import type { Provenance } from './model.js';
 import type { Stats } from './stats.js';
 import { ShardloomError } from './errors.js';
+
+/** A reject: a record that cannot be used, with where it came from and why. */
+export interface RejectRecord extends Provenance {
+  reason: string;
+  detail?: string;
+}
 
 export class Rejects {
   private readonly consecutive = new Map<string, number>();

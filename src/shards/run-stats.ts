@@ -2,13 +2,13 @@
  * What stats.json reports, gathered while the run goes: realised token share per source against its
  * target, loss-bearing (text) tokens, tokens per sample, tiles per image, packing fill, rejects by reason.
  */
-import type { PackedRow } from './model.js';
-import type { MixReport } from './mix/index.js';
-import type { ResolvedConfig } from './config/types.js';
-import type { Stats } from './stats.js';
-import type { Progress } from './progress.js';
-import { FORMAT_VERSION, Log2Histogram, fillHistogram, type MixVerdict, type StatsJson } from './shards/index-file.js';
-import { sortKeys } from './shards/writer.js';
+import type { PackedRow } from '../core/model.js';
+import type { MixReport } from '../mix/index.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Stats } from '../core/stats.js';
+import type { Progress } from '../core/progress.js';
+import { FORMAT_VERSION, Log2Histogram, fillHistogram, type MixVerdict, type StatsJson } from './index-file.js';
+import { sortKeys } from './writer.js';
 
 interface SourceTally { tokens: number; textTokens: number; samples: number }
 

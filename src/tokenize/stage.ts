@@ -4,8 +4,8 @@
  * on the worker pool; batches are pipelined (the next is read while one is being tokenized) and come
  * back in input order.
  */
-import type { MediaDocument, Sample, SampleImage, SpecialIds, TiledImage } from '../model.js';
-import { TOKENS_PER_TILE } from '../model.js';
+import type { MediaDocument, Sample, SampleImage, SpecialIds, TiledImage } from '../core/model.js';
+import { TOKENS_PER_TILE } from '../core/model.js';
 
 export interface TextEncoder {
   encodeMany(texts: string[]): Promise<Int32Array[]>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { mapOrdered, prefetch } from '../../src/concurrency.js';
+import { mapOrdered, prefetch } from '../../src/core/concurrency.js';
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 

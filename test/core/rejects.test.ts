@@ -1,9 +1,9 @@
 import { expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rejects } from '../src/rejects.js';
-import { Stats } from '../src/stats.js';
-import { tempDir } from './helpers/tmp.js';
+import { Rejects } from '../../src/core/rejects.js';
+import { Stats } from '../../src/core/stats.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('rejects are written as JSONL with provenance and counted by reason and source', async () => {
   const stats = new Stats();
