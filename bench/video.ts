@@ -6,7 +6,7 @@
  *   npm run bench:video [-- --clips 6]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { probeVideo, tileVideo } from '../src/media/video.js';
@@ -29,6 +29,15 @@ function makeClips(): string[] {
   });
 }
 
+/** CPU seconds so far: this process (all threads) + its reaped children (ffmpeg), from /proc/self/stat. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[13]) + Number(f[14]); // cutime, cstime (fields 16, 17)
+  return (u.user + u.system) / 1e6 + ticks / 100;
+}
+
 async function main() {
   const clips = makeClips();
   const plans = await Promise.all(clips.map(async (p) => {
@@ -38,11 +47,14 @@ async function main() {
   const frames = plans.reduce((a, x) => a + x.indices.length, 0);
   const concurrency = cpus().length;
 
+  let c0 = cpuSeconds();
   let t0 = performance.now();
   const planStream = async function* () { yield* plans; };
   for await (const _ of mapOrdered(planStream(), concurrency, (x) => tileVideo(x.p, { indices: x.indices, probe: x.probe, encoding: 'jpeg', quality: 95, timeoutMs: 120_000 }))) void _;
   const ours = (performance.now() - t0) / 1000;
+  const oursCpu = cpuSeconds() - c0;
 
+  c0 = cpuSeconds();
   t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
     for (let i = w; i < plans.length; i += concurrency) {
@@ -52,11 +64,12 @@ async function main() {
     }
   }));
   const bare = (performance.now() - t0) / 1000;
+  const bareCpu = cpuSeconds() - c0;
 
   console.log(`${clips.length} clips 1280×720 h264, 10–${10 + 2 * (CLIPS - 1)} s at 30 fps, ${FRAMES} frames each (middle), ${concurrency} clips at a time`);
-  console.log('\n| path | frames | seconds | frames/s |\n|---|---|---|---|');
-  console.log(`| shardloom video stage (decode, resize, JPEG q95) | ${frames} | ${ours.toFixed(2)} | ${(frames / ours).toFixed(1)} |`);
-  console.log(`| bare ffmpeg: same select, scale=448:448 to rawvideo | ${frames} | ${bare.toFixed(2)} | ${(frames / bare).toFixed(1)} |`);
+  console.log('\n| path | frames | seconds | frames/s | CPU s (node + ffmpeg) |\n|---|---|---|---|---|');
+  console.log(`| shardloom video stage (decode, resize, JPEG q95) | ${frames} | ${ours.toFixed(2)} | ${(frames / ours).toFixed(1)} | ${oursCpu.toFixed(2)} |`);
+  console.log(`| bare ffmpeg: same select, scale=448:448 to rawvideo | ${frames} | ${bare.toFixed(2)} | ${(frames / bare).toFixed(1)} | ${bareCpu.toFixed(2)} |`);
   console.log(`\nshardloom / bare ffmpeg: ${fmtRatio(bare / ours)}`);
 }
 

@@ -1,36 +1,38 @@
 /**
- * runPipeline: sources → documents → media → tokenize → mix → pack → write, plus index.json,
- * stats.json and rejects.jsonl. Setup problems fail before any work; record problems become rejects.
+ * runPipeline: per source a chain of stages (read → count → media → tokenize → chunk → prefetch), the mixer
+ * as the only fan-in (it builds the packed rows), the v2pe step, and the writer; plus index.json,
+ * stats.json and rejects.jsonl. One StageContext (rank, seeded RNG, stats, rejects, logger, abort signal)
+ * is built here and handed to every stage. Setup problems fail before any work; record problems become rejects.
  * A run can be interrupted at any point and resumed (see shards/journal.ts); the output is then
  * byte-identical to an uninterrupted run.
  */
 import { join, resolve } from 'node:path';
-import type { Document, MediaDocument, Sample } from './core/model.js';
-import { prefetch } from './core/concurrency.js';
-import type { ResolvedConfig } from './config/types.js';
-import { outputDirOf, publicConfig } from './config/types.js';
-import { keyLocation, loadConfig } from './config/load.js';
+import type { Document, Sample } from './core/model.js';
+import { prefetchStage } from './core/concurrency.js';
+import { chain, nothing, stageContext, type Stage } from './core/stage.js';
 import { ShardloomError } from './core/errors.js';
 import { createLogger, type Logger } from './core/log.js';
 import { Rejects } from './core/rejects.js';
 import { Stats } from './core/stats.js';
-import { rngFor } from './core/rng.js';
 import { Progress } from './core/progress.js';
+import type { ResolvedConfig } from './config/types.js';
+import { outputDirOf, publicConfig } from './config/types.js';
+import { loadConfig } from './config/load.js';
 import { openSources, type OpenSource } from './sources/open.js';
-import { loadTokenizer, createTokenizerPool, type Tokenizer, type TokenizerConfig } from './tokenize/tokenizer.js';
-import { tokenizeDocuments } from './tokenize/stage.js';
+import { createCompute } from './compute/index.js';
+import { mediaStages } from './media/index.js';
+import { runTokenizer, createTokenizerPool } from './tokenize/tokenizer.js';
+import { tokenizeStage } from './tokenize/stage.js';
+import { chunkStage } from './pack/chunk.js';
 import { mixAndPack } from './mix/index.js';
-import { chunkSamples } from './pack/chunk.js';
+import { v2peStage } from './pack/v2pe.js';
 import { ShardWriter } from './shards/writer.js';
+import { shardMetadata } from './shards/metadata.js';
 import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
 import { RunStats } from './shards/run-stats.js';
-import { METADATA_KEY } from './shards/parquet-io.js';
-import { sortKeys } from './shards/writer.js';
 import { prepareOutput } from './shards/output-dir.js';
 import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
 import { resolveRank } from './scale/rank.js';
-import { createCompute, type ComputeBackend } from './compute/index.js';
-import { createMediaStages } from './media/index.js';
 
 export interface RunOptions {
   /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */
@@ -71,7 +73,6 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
   const root = resolve(opts.out ?? outputDirOf(cfg));
   const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
-  const signal = opts.signal ?? new AbortController().signal;
 
   // Setup: everything that can fail for a reason other than one record, before any work.
   if (opts.resume && opts.overwrite) throw new ShardloomError('USAGE', '--resume and --overwrite exclude each other');
@@ -83,23 +84,23 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   }
   await writeJson(join(outDir, 'run.json'), { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
   const stats = new Stats();
-  const rejects = new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects);
-  const sources = await openSources(cfg, { rank, worldSize, rejects, signal, log, stats });
-  const tokCfg: TokenizerConfig = { name: cfg.tokenizer.name, path: cfg.tokenizer.path ? resolve(cfg.baseDir, cfg.tokenizer.path) : undefined, fast: cfg.tokenizer.fast };
-  const tokenizer = await loadTokenizer(tokCfg);
-  const eosId = eosIdOf(tokenizer, cfg.tokenizer.eos);
-  checkExpectedIds(cfg, tokenizer, eosId);
-  const needsPixels = sources.some((s) => s.kind !== 'text');
-  const compute: ComputeBackend | null = needsPixels ? await createCompute({ backend: cfg.compute.backend, concurrency: cfg.compute.concurrency }, log) : null;
-  const media = await createMediaStages(cfg, { compute, rejects, stats });
-  const pool = await createTokenizerPool(tokCfg, cfg.tokenizer.workers);
+  const ctx = stageContext({
+    rank, worldSize, seed: cfg.seed, stats, log,
+    rejects: new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
+    signal: opts.signal ?? new AbortController().signal,
+  });
+  const sources = await openSources(cfg, ctx);
+  const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg);
+  const compute = sources.some((s) => s.kind !== 'text') ? await createCompute(cfg.compute, log) : null;
+  const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: cfg.compute.concurrency, baseDir: cfg.baseDir }, compute);
+  const pool = await createTokenizerPool(tokenizerConfig, cfg.tokenizer.workers);
   log.info(
     `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
       `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
   );
 
   const progress = new Progress(cfg.run.progressInterval, process.stderr, opts.progress ?? true);
-  const runStats = new RunStats(cfg, stats);
+  const runStats = new RunStats({ sources: sources.map((s) => ({ name: s.name, weight: s.weight })), maxTokens: cfg.pack.maxTokens, ratioTolerance: cfg.validate.ratioTolerance, onExhausted: cfg.mix.onExhausted }, stats);
   const writer = new ShardWriter({
     dir: outDir,
     prefix: 'part',
@@ -108,10 +109,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     maxBytes: cfg.output.shardMaxBytes,
     rowGroupRows: cfg.output.rowGroupRows,
     compression: cfg.output.compression,
-    metadata: shardMetadata(cfg, tokenizer, eosId, compute),
-    special: tokenizer.special,
-    stride: cfg.v2pe.stride,
-    rng: rngFor(cfg.seed, `v2pe/${rank}`),
+    metadata: shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, configHash: cfg.configHash }),
     kept,
     onShard: async (rec, reused) => {
       progress.shards++;
@@ -119,34 +117,34 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     },
   });
 
+  // Each source's chain runs ahead of the mixer (bounded by its prefetch), so that reading, pixels and
+  // tokenizing of every source overlap instead of advancing only while the mixer takes from that source.
+  const chainOf = (src: OpenSource) => chain<Sample>([
+    (): AsyncIterable<Document> => src.documents(),
+    countDocuments(src.name, progress),
+    media[src.name],
+    tokenizeStage(pool, { special: tokenizer.special, eosId }),
+    chunkStage(cfg.pack),
+    prefetchStage(PREFETCH),
+  ]);
+  // The mixer is the only fan-in: it builds the rows from every source's chain.
+  const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => chainOf(src)(nothing(), ctx) })), {
+    seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
+    maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
+    lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),
+  });
+  const rows = v2peStage(cfg.v2pe, tokenizer.special)(mix.rows, ctx);
+
   let complete = false;
   let failure: unknown = null;
-  const mix = mixAndPack(
-    sources.map((src) => ({ name: src.name, weight: src.weight, open: samplesOf(src) })),
-    {
-      seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
-      maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
-      lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),
-    },
-  );
-  // Each source's chain (read → media → tokenize → chunk) runs ahead of the mixer (bounded), so that reading,
-  // pixels and tokenizing of every source overlap instead of advancing only while the mixer takes from it.
-  function samplesOf(src: OpenSource) {
-    return () => {
-      const docs = counted(src.documents(), src.name, progress, rejects, stats);
-      const samples = tokenizeDocuments(media[src.name](docs), pool, { special: tokenizer.special, eosId });
-      const chunks = chunkSamples(samples, cfg.pack, (sample, reason, detail) => rejects.reject({ ...sample.provenance, reason, detail }));
-      return prefetch(chunks, PREFETCH);
-    };
-  }
   progress.start();
   try {
-    for await (const row of mix.rows) {
-      if (signal.aborted) break;
+    for await (const row of rows) {
+      if (ctx.signal.aborted) break;
       runStats.observeRow(row, progress);
       await writer.add(row);
     }
-    if (signal.aborted) {
+    if (ctx.signal.aborted) {
       const dropped = await writer.discard();
       log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
     } else {
@@ -161,7 +159,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     progress.stop();
     await pool.close();
     await compute?.close();
-    await rejects.close().catch((e) => { failure ??= e; });
+    await ctx.rejects.close().catch((e) => { failure ??= e; });
   }
 
   const index: IndexJson = {
@@ -202,57 +200,14 @@ function failureWithAdvice(e: unknown, outDir: string, kept: number, indexWritte
   );
 }
 
-/** A tokenizer whose ids differ from `tokenizer.expect` would train the checkpoint on wrong ids: stop before any work. */
-export function checkExpectedIds(cfg: ResolvedConfig, tok: Tokenizer, eosId: number | null): void {
-  const expect = cfg.tokenizer.expect;
-  if (!expect) return;
-  const actual: Record<string, number | null> = { ...tok.special, eos: eosId, vocabSize: tok.vocabSize };
-  const wrong = (Object.keys(expect) as (keyof typeof expect)[]).filter((k) => expect[k] !== undefined && expect[k] !== actual[k]);
-  if (wrong.length === 0) return;
-  const what = wrong.map((k) => `tokenizer.expect.${k}: expected ${expect[k]} but tokenizer ${tok.name} gives ${actual[k]}`);
-  throw new ShardloomError(
-    'CONFIG_INVALID',
-    `${keyLocation(cfg, ['tokenizer', 'expect', wrong[0]])}: the tokenizer's ids differ from the ids the checkpoint expects:\n  ${what.join('\n  ')}\n` +
-      `(InternVL3 checkpoints use tokenizer.name: internvl3 — <img> 151665, </img> 151666, <IMG_CONTEXT> 151667; qwen3 puts them at 151669+.)`,
-  );
-}
-
-function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
-  if (eos === null) return null;
-  const ids = tok.encodeWithSpecial(eos);
-  if (ids.length !== 1) throw new ShardloomError('CONFIG_INVALID', `tokenizer.eos: "${eos}" is not a single token in ${tok.name} (it encodes to ${ids.length} ids)`);
-  return ids[0];
-}
-
-/**
- * The shard's file metadata: ONE key `shardloom` holding a JSON object with sorted keys (see
- * shards/parquet-io.ts for why one key); ids and sizes are JSON numbers, so a loader needs no parsing.
- */
-export function shardMetadata(cfg: ResolvedConfig, tok: Tokenizer, eosId: number | null, compute?: ComputeBackend | null): Record<string, string> {
-  const md: Record<string, string | number | null> = {
-    format_version: FORMAT_VERSION,
-    tokenizer: tok.name,
-    vocab_size: tok.vocabSize,
-    img_start_id: tok.special.imgStart,
-    img_end_id: tok.special.imgEnd,
-    img_context_id: tok.special.imgContext,
-    eos_id: eosId,
-    tile_size: cfg.images.tileSize,
-    tile_encoding: cfg.images.encoding,
-    ...(compute && cfg.images.encoding === 'jpeg' ? { tile_encoder: compute.encoder } : {}),
-    config_hash: cfg.configHash,
-  };
-  return { [METADATA_KEY]: JSON.stringify(sortKeys(md)) };
-}
-
 /** Count documents as they are read: progress, stats, and the reject-run breaker. */
-async function* counted(docs: AsyncIterable<Document>, source: string, progress: Progress, rejects: Rejects, stats: Stats): AsyncGenerator<Document> {
-  for await (const d of docs) {
-    progress.record(d.provenance);
-    stats.incSource(source, 'documents');
-    rejects.ok(source);
-    yield d;
-  }
+function countDocuments(source: string, progress: Progress): Stage<Document, Document> {
+  return async function* count(docs, ctx) {
+    for await (const d of docs) {
+      progress.record(d.provenance);
+      ctx.stats.incSource(source, 'documents');
+      ctx.rejects.ok(source);
+      yield d;
+    }
+  };
 }
-
-export type { MediaDocument };

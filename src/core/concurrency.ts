@@ -1,3 +1,5 @@
+import type { Stage } from './stage.js';
+
 /**
  * `mapOrdered`: apply an async function to a stream with at most `concurrency` calls in flight, yielding
  * results in input order. Memory is bounded by `concurrency` items; the input is pulled only as results
@@ -86,4 +88,9 @@ export async function* prefetch<T>(input: AsyncIterable<T>, opts: { maxItems: nu
     await producer;
     try { await it.return?.(undefined as never); } catch { /* the stream failed already; its error was raised or is moot */ }
   }
+}
+
+/** `prefetch` as a stage of a chain. */
+export function prefetchStage<T>(opts: Parameters<typeof prefetch<T>>[1]): Stage<T, T> {
+  return (input) => prefetch(input, opts);
 }

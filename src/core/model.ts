@@ -4,7 +4,8 @@
  * sources → Document (segments with raw media references)
  * media   → Document whose image/video segments carry encoded 448 px tiles (MediaDocument)
  * tokenize→ Sample (token ids + the images in token order)
- * pack    → PackedRow (samples packed into one sequence)
+ * mix+pack→ PackedRow (samples packed into one sequence)
+ * v2pe    → PositionedRow (with position ids and each image's δ) → write
  */
 
 /** Where a record came from: enough for a person to find it again. */
@@ -98,6 +99,14 @@ export interface Sample {
 /** One packed sequence: one shard row. */
 export interface PackedRow {
   samples: Sample[];
+}
+
+/** A packed row with its V2PE positions (the v2pe step): everything the writer writes. */
+export interface PositionedRow extends PackedRow {
+  /** Position of every token of the row, restarting at 0 for each sample. */
+  positionIds: Float32Array;
+  /** δ of every image of the row, in order. */
+  deltas: number[];
 }
 
 /** Ids of the special tokens an image span is made of. */

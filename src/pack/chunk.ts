@@ -4,6 +4,7 @@
  */
 import type { Sample } from '../core/model.js';
 import { TOKENS_PER_TILE } from '../core/model.js';
+import type { Stage } from '../core/stage.js';
 
 export class ChunkError extends Error {
   constructor(readonly reason: string, message: string) {
@@ -52,19 +53,17 @@ export function chunkSample(s: Sample, maxTokens: number, maxTiles: number): Sam
 /**
  * The chunk stage, per source before the mixer: every sample that does not fit one sequence becomes
  * chunks that do (so the mixer counts what will be packed); a sample with an image too large for any
- * sequence is rejected through `onReject`.
+ * sequence is a reject.
  */
-export async function* chunkSamples(
-  samples: AsyncIterable<Sample>,
-  opts: { maxTokens: number; maxTiles: number },
-  onReject: (sample: Sample, reason: string, detail: string) => void,
-): AsyncGenerator<Sample> {
-  for await (const s of samples) {
-    try {
-      yield* chunkSample(s, opts.maxTokens, opts.maxTiles);
-    } catch (e) {
-      if (!(e instanceof ChunkError)) throw e;
-      onReject(s, e.reason, e.message);
+export function chunkStage(cfg: { maxTokens: number; maxTiles: number }): Stage<Sample, Sample> {
+  return async function* chunk(samples, ctx) {
+    for await (const s of samples) {
+      try {
+        yield* chunkSample(s, cfg.maxTokens, cfg.maxTiles);
+      } catch (e) {
+        if (!(e instanceof ChunkError)) throw e;
+        ctx.rejects.reject({ ...s.provenance, reason: e.reason, detail: e.message });
+      }
     }
-  }
+  };
 }

@@ -10,8 +10,9 @@
  * per image from {1, 2, 4, …, 256}. The reference's linspace runs in the model dtype; we compute p + δ·k in
  * double precision and store float32, so values can differ from a bf16 linspace in the last bit.
  */
-import type { SpecialIds } from '../core/model.js';
+import type { PackedRow, PositionedRow, SpecialIds } from '../core/model.js';
 import type { Rng } from '../core/rng.js';
+import type { Stage } from '../core/stage.js';
 
 export function v2pePositions(inputIds: Int32Array, special: SpecialIds, deltas: number[]): Float32Array {
   const pos = new Float32Array(inputIds.length);
@@ -41,4 +42,30 @@ export function v2pePositions(inputIds: Int32Array, special: SpecialIds, deltas:
 export function drawV2peDelta(stride: number | number[], rng: Rng): number {
   const s = Array.isArray(stride) ? stride[Math.floor(rng.next() * stride.length)] : stride;
   return s / 256;
+}
+
+/**
+ * The v2pe step, between packing and writing: each image's δ drawn (in row, sample, image order, from the
+ * rank's seeded RNG `v2pe/RANK`) and the positions of every sample computed.
+ */
+export function v2peStage(cfg: { stride: number | number[] }, special: SpecialIds): Stage<PackedRow, PositionedRow> {
+  return async function* v2pe(rows, ctx) {
+    const rng = ctx.rng(`v2pe/${ctx.rank}`);
+    for await (const row of rows) yield positioned(row, cfg.stride, special, rng);
+  };
+}
+
+export function positioned(row: PackedRow, stride: number | number[], special: SpecialIds, rng: Rng): PositionedRow {
+  let total = 0;
+  for (const s of row.samples) total += s.inputIds.length;
+  const positionIds = new Float32Array(total);
+  const deltas: number[] = [];
+  let at = 0;
+  for (const s of row.samples) {
+    const d = s.images.map(() => drawV2peDelta(stride, rng));
+    positionIds.set(v2pePositions(s.inputIds, special, d), at);
+    at += s.inputIds.length;
+    deltas.push(...d);
+  }
+  return { ...row, positionIds, deltas };
 }

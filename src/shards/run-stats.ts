@@ -4,13 +4,20 @@
  */
 import type { PackedRow } from '../core/model.js';
 import type { MixReport } from '../mix/index.js';
-import type { ResolvedConfig } from '../config/types.js';
 import type { Stats } from '../core/stats.js';
 import type { Progress } from '../core/progress.js';
 import { FORMAT_VERSION, Log2Histogram, fillHistogram, type MixVerdict, type StatsJson } from './index-file.js';
 import { sortKeys } from './writer.js';
 
 interface SourceTally { tokens: number; textTokens: number; samples: number }
+
+/** What the statistics need of the config. */
+export interface RunStatsConfig {
+  sources: { name: string; weight: number }[];
+  maxTokens: number;
+  ratioTolerance: number;
+  onExhausted: string;
+}
 
 export class RunStats {
   readonly targets: Record<string, number>;
@@ -23,9 +30,9 @@ export class RunStats {
   private chunks = 0;
   private mixReport: MixReport | null = null;
 
-  constructor(private readonly cfg: ResolvedConfig, private readonly stats: Stats) {
-    const total = cfg.sources.reduce((a, s) => a + (s.weight ?? 1), 0);
-    this.targets = sortKeys(Object.fromEntries(cfg.sources.map((s) => [s.name, (s.weight ?? 1) / total])));
+  constructor(private readonly cfg: RunStatsConfig, private readonly stats: Stats) {
+    const total = cfg.sources.reduce((a, s) => a + s.weight, 0);
+    this.targets = sortKeys(Object.fromEntries(cfg.sources.map((s) => [s.name, s.weight / total])));
     for (const s of cfg.sources) this.bySource.set(s.name, { tokens: 0, textTokens: 0, samples: 0 });
   }
 
@@ -44,7 +51,7 @@ export class RunStats {
       if (/#\d+(@e\d+)?$/.test(s.id)) this.chunks++;
     }
     this.rowTokens += tokens;
-    this.fills.push(tokens / this.cfg.pack.maxTokens);
+    this.fills.push(tokens / this.cfg.maxTokens);
     if (progress) {
       progress.samples += row.samples.length;
       progress.tokens += tokens;
@@ -84,7 +91,7 @@ export class RunStats {
       records: { read: sortKeys(read), rejected: sortKeys(rejected), rejectFraction: totalRead ? this.stats.get('rejects') / totalRead : 0 },
       rejectsByReason: sortKeys(rejectsByReason),
       share,
-      packing: { rows, maxTokens: this.cfg.pack.maxTokens, fill: rows ? this.rowTokens / (rows * this.cfg.pack.maxTokens) : 0, fillHistogram: fillHistogram(this.fills), chunksSplit: this.chunks },
+      packing: { rows, maxTokens: this.cfg.maxTokens, fill: rows ? this.rowTokens / (rows * this.cfg.maxTokens) : 0, fillHistogram: fillHistogram(this.fills), chunksSplit: this.chunks },
       tokensPerSample: this.tokensPerSample.toJSON(),
       textTokensPerSample: this.textTokensPerSample.toJSON(),
       tilesPerImage: Object.fromEntries([...this.tilesPerImage].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
@@ -95,7 +102,7 @@ export class RunStats {
 
   /** Each source's target against what was written, epochs, sources that ran dry or were empty, and what lies outside validate.ratioTolerance. */
   private verdict(share: StatsJson['share']): MixVerdict {
-    const tol = this.cfg.validate.ratioTolerance;
+    const tol = this.cfg.ratioTolerance;
     const exhausted = new Map((this.mixReport?.exhausted ?? []).map((e) => [e.source, e.atTokens]));
     const sources: MixVerdict['sources'] = {};
     for (const [name, s] of Object.entries(share)) {
@@ -105,7 +112,7 @@ export class RunStats {
         ranDryAtTokens: exhausted.get(name) ?? null, withinTolerance: Math.abs(deviation) <= tol,
       };
     }
-    return { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: tol, onExhausted: this.cfg.mix.onExhausted, stoppedBy: this.mixReport?.stoppedBy ?? null, sources };
+    return { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: tol, onExhausted: this.cfg.onExhausted, stoppedBy: this.mixReport?.stoppedBy ?? null, sources };
   }
 }
 

@@ -8,10 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PackedRow, SpecialIds } from '../core/model.js';
-import type { Rng } from '../core/rng.js';
+import type { PositionedRow } from '../core/model.js';
 import { ShardloomError } from '../core/errors.js';
-import { v2pePositions, drawV2peDelta } from '../pack/v2pe.js';
 import { rowsToTable, type ShardRow } from './arrow-table.js';
 import { openShardSink, type ShardSink } from './parquet-io.js';
 
@@ -45,9 +43,6 @@ export interface ShardWriterOptions {
   rowGroupRows: number;
   compression: 'zstd' | 'snappy' | 'none';
   metadata: Record<string, string>;
-  special: SpecialIds;
-  stride: number | number[];
-  rng: Rng;
   /** Called after each shard is final (also for shards kept from an earlier, interrupted run). */
   onShard?: (s: ShardRecord, reused: boolean) => void | Promise<void>;
   /** Shards already written and verified by an earlier run (resume): replayed, not rewritten. */
@@ -79,8 +74,8 @@ export class ShardWriter {
    * Add a row to the current shard (opening one if needed). Rows go to the shard files a group at a
    * time, so memory holds one group, not a shard; the shard is finished at its row or byte cap.
    */
-  async add(row: PackedRow): Promise<void> {
-    const r = toShardRow(row, this.opts);
+  async add(row: PositionedRow): Promise<void> {
+    const r = toShardRow(row);
     const cur = this.cur ?? (this.cur = await this.open());
     const size = r.inputIds.byteLength * 2 + r.tiles.reduce((a, t) => a + t.byteLength, 0);
     count(cur.summary, r);
@@ -186,28 +181,25 @@ function writeError(final: string, e: unknown): ShardloomError {
   return new ShardloomError('OUTPUT_WRITE', `could not write shard ${final}: ${(e as Error).message}`, { cause: e });
 }
 
-export function toShardRow(row: PackedRow, opts: { special: SpecialIds; stride: number | number[]; rng: Rng }): ShardRow {
-  const total = row.samples.reduce((a, s) => a + s.inputIds.length, 0);
+/** A positioned row as the columns of one shard row. */
+export function toShardRow(row: PositionedRow): ShardRow {
+  const total = row.positionIds.length;
   const inputIds = new Int32Array(total);
-  const positionIds = new Float32Array(total);
   const r: ShardRow = {
-    inputIds, positionIds, sampleLengths: [], sampleSources: [], sampleIds: [], tiles: [], imageTiles: [], imageGrids: [], imageV2peDelta: [],
+    inputIds, positionIds: row.positionIds, sampleLengths: [], sampleSources: [], sampleIds: [], tiles: [], imageTiles: [], imageGrids: [], imageV2peDelta: row.deltas,
   };
   let at = 0;
   for (const s of row.samples) {
-    const deltas = s.images.map(() => drawV2peDelta(opts.stride, opts.rng));
     inputIds.set(s.inputIds, at);
-    positionIds.set(v2pePositions(s.inputIds, opts.special, deltas), at);
     at += s.inputIds.length;
     r.sampleLengths.push(s.inputIds.length);
     r.sampleSources.push(s.source);
     r.sampleIds.push(s.id);
-    s.images.forEach((img, j) => {
+    for (const img of s.images) {
       r.tiles.push(...img.tiles);
       r.imageTiles.push(img.tiles.length);
       r.imageGrids.push(img.grid);
-      r.imageV2peDelta.push(deltas[j]);
-    });
+    }
   }
   return r;
 }

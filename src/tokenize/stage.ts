@@ -5,6 +5,7 @@
  * back in input order.
  */
 import type { MediaDocument, Sample, SampleImage, SpecialIds, TiledImage } from '../core/model.js';
+import type { Stage } from '../core/stage.js';
 import { TOKENS_PER_TILE } from '../core/model.js';
 
 export interface TextEncoder {
@@ -112,4 +113,9 @@ export async function* tokenizeDocuments(
   }
   if (batch.length > 0) launch();
   while (inflight.length > 0) yield* await inflight.shift()!;
+}
+
+/** The tokenize stage of a source's chain: documents → samples, texts tokenized on `encoder` (the worker pool). */
+export function tokenizeStage(encoder: TextEncoder, opts: SampleOptions): Stage<MediaDocument, Sample> {
+  return (docs) => tokenizeDocuments(docs, encoder, opts);
 }

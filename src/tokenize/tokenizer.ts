@@ -19,11 +19,13 @@
  * `encodeWithSpecial` is HF's default behaviour (added tokens recognised).
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { TokenizerLoader } from '@lenml/tokenizers';
 import type { SpecialIds } from '../core/model.js';
 import { ShardloomError } from '../core/errors.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { keyLocation } from '../config/load.js';
 import { cpus } from 'node:os';
 import { createWorkerPool } from './pool.js';
 import { createFastEncoder, fastSpec, type FastSpec } from './fast.js';
@@ -190,4 +192,38 @@ export async function createTokenizerPool(cfg: TokenizerConfig, workers: number)
   const fast = chooseFast(json, cfg, name);
   addImageTokens(json);
   return createWorkerPool(fast ? { fast } : { json, config: { tokenizer_class: 'PreTrainedTokenizer', ...config } }, n);
+}
+
+/**
+ * The run's tokenizer from its config slice: the preset or tokenizer.json (relative to the config file),
+ * the end-of-sample id, and the ids checked against `tokenizer.expect` — a tokenizer whose ids differ would
+ * train the checkpoint on wrong ids, so that stops the run before any work (naming the key and its line).
+ */
+export async function runTokenizer(cfg: Pick<ResolvedConfig, 'tokenizer' | 'baseDir' | 'configPath'>): Promise<{ tokenizer: Tokenizer; tokenizerConfig: TokenizerConfig; eosId: number | null }> {
+  const t = cfg.tokenizer;
+  const tokenizerConfig: TokenizerConfig = { name: t.name, path: t.path ? resolve(cfg.baseDir, t.path) : undefined, fast: t.fast };
+  const tokenizer = await loadTokenizer(tokenizerConfig);
+  const eosId = eosIdOf(tokenizer, t.eos);
+  checkExpectedIds(t.expect, cfg, tokenizer, eosId);
+  return { tokenizer, tokenizerConfig, eosId };
+}
+
+function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
+  if (eos === null) return null;
+  const ids = tok.encodeWithSpecial(eos);
+  if (ids.length !== 1) throw new ShardloomError('CONFIG_INVALID', `tokenizer.eos: "${eos}" is not a single token in ${tok.name} (it encodes to ${ids.length} ids)`);
+  return ids[0];
+}
+
+function checkExpectedIds(expect: ResolvedConfig['tokenizer']['expect'], cfg: { configPath: string }, tok: Tokenizer, eosId: number | null): void {
+  if (!expect) return;
+  const actual: Record<string, number | null> = { ...tok.special, eos: eosId, vocabSize: tok.vocabSize };
+  const wrong = (Object.keys(expect) as (keyof typeof expect)[]).filter((k) => expect[k] !== undefined && expect[k] !== actual[k]);
+  if (wrong.length === 0) return;
+  const what = wrong.map((k) => `tokenizer.expect.${k}: expected ${expect[k]} but tokenizer ${tok.name} gives ${actual[k]}`);
+  throw new ShardloomError(
+    'CONFIG_INVALID',
+    `${keyLocation(cfg, ['tokenizer', 'expect', wrong[0]])}: the tokenizer's ids differ from the ids the checkpoint expects:\n  ${what.join('\n  ')}\n` +
+      `(InternVL3 checkpoints use tokenizer.name: internvl3 — <img> 151665, </img> 151666, <IMG_CONTEXT> 151667; qwen3 puts them at 151669+.)`,
+  );
 }

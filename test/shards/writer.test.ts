@@ -8,6 +8,7 @@ import { readShardRows, readShardMetadata, writeParquetShard } from '../../src/s
 import { rowsToTable } from '../../src/shards/arrow-table.js';
 import { duck, lit } from '../helpers/duckdb.js';
 import { rngFor } from '../../src/core/rng.js';
+import { positioned } from '../../src/pack/v2pe.js';
 import type { PackedRow, Sample } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -31,10 +32,13 @@ function writer(out: string, extra: Partial<ConstructorParameters<typeof ShardWr
   const seen: ShardRecord[] = [];
   const w = new ShardWriter({
     dir: out, prefix: 'part', formats: ['parquet', 'arrow'], maxRows: 3, maxBytes: 1 << 30, rowGroupRows: 2, compression: 'zstd',
-    metadata: { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' }, special, stride: [64, 256], rng: rngFor(1, 'w'),
+    metadata: { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' },
     onShard: (s) => { seen.push(s); }, ...extra,
   });
-  return { w, seen };
+  // Rows reach the writer positioned by the v2pe step (δ from [64, 256]).
+  const rng = rngFor(1, 'w');
+  const add = (r: PackedRow) => w.add(positioned(r, [64, 256], special, rng));
+  return { w: { add, flush: () => w.flush(), discard: () => w.discard() }, seen };
 }
 
 describe('shard writer', () => {
@@ -104,7 +108,7 @@ describe('shard writer', () => {
     // The reference: the same rows (same V2PE draws) as one table, written in one go.
     const rng = rngFor(1, 'w');
     const whole = join(dir, 'stream-whole.parquet');
-    await writeParquetShard(rowsToTable(rows.map((r) => toShardRow(r, { special, stride: [64, 256], rng })), { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' }), whole, { rowGroupRows: 3, compression: 'zstd' });
+    await writeParquetShard(rowsToTable(rows.map((r) => toShardRow(positioned(r, [64, 256], special, rng))), { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' }), whole, { rowGroupRows: 3, compression: 'zstd' });
     expect(readFileSync(pq).equals(readFileSync(whole))).toBe(true);
     // The Arrow file holds one record batch per group, and the same rows.
     const reader = await RecordBatchReader.from(createReadStream(join(out, 'part-00000.arrow')));
