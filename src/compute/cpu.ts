@@ -4,15 +4,19 @@
  * from that one copy (Pillow's bicubic in WebAssembly SIMD, bit-identical to PIL, or libvips when shrinking
  * on both axes); every tile encoded straight from the resized pixels, in parallel on libuv's pool, by
  * libjpeg-turbo (turbojpeg.ts) or sharp. Where the time goes and why: docs/performance.md, "Image tiling".
+ * Video frames (already decoded by ffmpeg): Pillow's bicubic to one tileSize² tile, encoded the same way.
+ * A batch is its items run concurrently (the caller bounds how many batches are in flight).
  */
+import { cpus } from 'node:os';
 import sharp from 'sharp';
 import type { TiledImage } from '../core/model.js';
-import { MediaError } from '../media/errors.js';
+import { withSingleImage, settle } from './batch.js';
+import { MediaError } from './errors.js';
 import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
-import { planTiles } from '../media/tiling.js';
+import { planTiles } from './tiling.js';
 import { Resampler, resizeBicubicRgb, type Size } from './resample.js';
 import { loadTurboJpeg } from './turbojpeg.js';
-import type { ComputeBackend, TileOptions } from './types.js';
+import type { ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
 
 export interface RawImage { data: Buffer; width: number; height: number }
 
@@ -55,15 +59,6 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
 
 /** A raw RGB image whose wanted area is the top-left `width`×`height` of a buffer `stride` pixels wide. */
 export interface RawArea { data: Buffer; width: number; height: number; stride: number }
-
-/**
- * Bicubic resize to exactly width×height, ignoring aspect ratio, bit-identical to PIL's
- * `Image.resize(BICUBIC)` (resample.ts), into a new buffer. For callers that keep the pixels (video frames).
- */
-export async function resizeRgb(img: RawImage, width: number, height: number): Promise<RawArea> {
-  if (width === img.width && height === img.height) return { ...img, stride: img.width };
-  return { data: resizeBicubicRgb(img.data, img.width, img.height, width, height), width, height, stride: width };
-}
 
 /** Copy the S×S tile at (left, top) out of raw RGB rows `width` pixels apart. */
 function copyTile(data: Uint8Array, width: number, left: number, top: number, S: number): Buffer {
@@ -151,6 +146,29 @@ export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{
   }
 }
 
+/**
+ * One decoded video frame → one tileSize² tile: Pillow's bicubic (bit-identical to PIL, whichever way the
+ * frame is scaled; no libvips shortcut for frames), then encoded like an image tile. The resize runs when this
+ * is called (the frame can be dropped as soon as it returns); only the S² result waits for its encoder.
+ */
+export function tileFrameCpu(f: RgbFrame, o: FrameTileOptions): Promise<Buffer> {
+  const S = o.tileSize;
+  if (!(Number.isInteger(S) && S > 0)) throw new MediaError('video.error', `tile size must be a positive integer, got ${S}`);
+  if (!(f.width > 0 && f.height > 0) || f.data.length < f.width * f.height * 3) throw new MediaError('video.error', `frame of ${f.data.length} bytes is not ${f.width}×${f.height} RGB`);
+  const px = f.width === S && f.height === S ? f.data : resizeBicubicRgb(f.data, f.width, f.height, S, S);
+  return encodeArea(px, S, S, 0, 0, S, o);
+}
+
+/** Images of a batch: each through tileImageCpu, concurrently, results in order, failures per item. */
+export function tileImagesCpu(batch: readonly ImageJob[]): Promise<ItemResult<TiledImage>[]> {
+  return Promise.all(batch.map((j) => settle(() => tileImageCpu(j.bytes, j.opts), 'image.error')));
+}
+
+/** Frames of a batch: each resized now (in order), encoded concurrently, failures per item. */
+export function tileFramesCpu(batch: readonly FrameJob[]): Promise<ItemResult<Uint8Array>[]> {
+  return Promise.all(batch.map((j) => settle<Uint8Array>(() => tileFrameCpu(j.frame, j.opts), 'video.error')));
+}
+
 /** Raw RGB tiles (thumbnail last), as the pipeline computes them. Used by the PIL parity test. */
 export async function rawTiles(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
   return tileImageCpu(bytes, { ...o, encoding: 'raw' });
@@ -167,12 +185,19 @@ export function describeTileEncoder(): string {
   return turbo.lib ? `libjpeg-turbo (${turbo.lib.library})` : `sharp/mozjpeg — ${turbo.reason}`;
 }
 
-export function cpuBackend(): ComputeBackend {
+/**
+ * `concurrency`: batches in flight (`compute.concurrency`, default 2 × cores). A batch of one item is as good
+ * as a bigger one here: items run as soon as they arrive, which keeps one decoded video frame in memory.
+ */
+export function cpuBackend(opts: { concurrency?: number } = {}): ComputeBackend {
   sharp.cache(false);
-  return {
+  return withSingleImage({
     name: 'cpu',
     encoder: tileEncoder(),
-    tileImage: tileImageCpu,
+    frames: 'cpu',
+    batching: { maxItems: 1, maxInFlight: Math.max(1, opts.concurrency || 2 * cpus().length) },
+    tileImages: tileImagesCpu,
+    tileFrames: tileFramesCpu,
     async close() {},
-  };
+  });
 }

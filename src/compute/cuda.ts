@@ -4,14 +4,20 @@
  * fluent-ffmpeg. The grid and the thumbnail are two scale_cuda outputs of one decode; raw frames come back
  * on stdout and are cut and encoded like the CPU backend's. NOT YET RUN ON A GPU: this machine has none;
  * the argument lists are unit-tested and the selection falls back to the CPU backend.
+ *
+ * Batches: each image of a batch is still one ffmpeg process (items run concurrently), not the batched
+ * long-lived GPU worker DESIGN.md asks for. Video frames: NO GPU PATH — `tileFrames` is the cpu backend's code
+ * (exact bicubic + the same encoder, so the same bytes as the cpu backend), and `frames: 'cpu'` says so.
  */
+import { cpus } from 'node:os';
 import ffmpeg from 'fluent-ffmpeg';
 import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { TiledImage } from '../core/model.js';
-import { MediaError } from '../media/errors.js';
-import { planTiles } from '../media/tiling.js';
-import { cutTiles, encodeTile, tileEncoder } from './cpu.js';
+import { settle, withSingleImage } from './batch.js';
+import { MediaError } from './errors.js';
+import { planTiles } from './tiling.js';
+import { cutTiles, encodeTile, tileEncoder, tileFramesCpu } from './cpu.js';
 import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
 import type { ComputeBackend, TileOptions } from './types.js';
 
@@ -54,34 +60,41 @@ function runFfmpeg(ffmpegPath: string, bytes: Uint8Array, args: ReturnType<typeo
   });
 }
 
-export function cudaBackend(ffmpegPath: string, device = 0, timeoutMs = 60_000): ComputeBackend {
-  return {
+async function tileImageCuda(ffmpegPath: string, device: number, timeoutMs: number, bytes: Uint8Array, o: TileOptions): Promise<TiledImage> {
+  if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
+  if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+  // The same reasons as the CPU backend, from the bytes (integrity.ts): ffmpeg's decoders would conceal a cut.
+  const end = checkImageEnd(bytes);
+  assertNotTruncated(end);
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch((e: Error) => {
+    throw decodeFailure(end, 'not a decodable image', e);
+  });
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (w * h > o.maxPixels) throw new MediaError('image.too_many_pixels', `${w}×${h} > images.maxPixels ${o.maxPixels}`);
+  const plan = planTiles(w, h, o);
+  const S = o.tileSize;
+  const sizes = [{ width: plan.cols * S, height: plan.rows * S }, ...(plan.thumbnail ? [{ width: S, height: S }] : [])];
+  const raw = await runFfmpeg(ffmpegPath, bytes, cudaTileArgs(meta.format ?? '', sizes, device), sizes.reduce((a, s) => a + s.width * s.height * 3, 0), timeoutMs).catch((e: MediaError) => {
+    // A file without its end marker that ffmpeg cannot decode either: truncated, as on the CPU.
+    throw end.state === 'unterminated' ? new MediaError('image.truncated', `truncated image: ${end.detail} (${e.message})`, { cause: e }) : e;
+  });
+  const gridBytes = sizes[0].width * sizes[0].height * 3;
+  const tiles = cutTiles({ data: raw.subarray(0, gridBytes), width: sizes[0].width, height: sizes[0].height, stride: sizes[0].width }, plan.cols, plan.rows, S);
+  if (plan.thumbnail) tiles.push(raw.subarray(gridBytes));
+  return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles: await Promise.all(tiles.map((t) => encodeTile(t, S, o))) };
+}
+
+export function cudaBackend(ffmpegPath: string, device = 0, opts: { timeoutMs?: number; concurrency?: number } = {}): ComputeBackend {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return withSingleImage({
     name: 'cuda',
     encoder: tileEncoder(),
-    async tileImage(bytes, o: TileOptions): Promise<TiledImage> {
-      if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
-      if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
-      // The same reasons as the CPU backend, from the bytes (integrity.ts): ffmpeg's decoders would conceal a cut.
-      const end = checkImageEnd(bytes);
-      assertNotTruncated(end);
-      const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch((e: Error) => {
-        throw decodeFailure(end, 'not a decodable image', e);
-      });
-      const w = meta.width ?? 0;
-      const h = meta.height ?? 0;
-      if (w * h > o.maxPixels) throw new MediaError('image.too_many_pixels', `${w}×${h} > images.maxPixels ${o.maxPixels}`);
-      const plan = planTiles(w, h, o);
-      const S = o.tileSize;
-      const sizes = [{ width: plan.cols * S, height: plan.rows * S }, ...(plan.thumbnail ? [{ width: S, height: S }] : [])];
-      const raw = await runFfmpeg(ffmpegPath, bytes, cudaTileArgs(meta.format ?? '', sizes, device), sizes.reduce((a, s) => a + s.width * s.height * 3, 0), timeoutMs).catch((e: MediaError) => {
-        // A file without its end marker that ffmpeg cannot decode either: truncated, as on the CPU.
-        throw end.state === 'unterminated' ? new MediaError('image.truncated', `truncated image: ${end.detail} (${e.message})`, { cause: e }) : e;
-      });
-      const gridBytes = sizes[0].width * sizes[0].height * 3;
-      const tiles = cutTiles({ data: raw.subarray(0, gridBytes), width: sizes[0].width, height: sizes[0].height, stride: sizes[0].width }, plan.cols, plan.rows, S);
-      if (plan.thumbnail) tiles.push(raw.subarray(gridBytes));
-      return { grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, tiles: await Promise.all(tiles.map((t) => encodeTile(t, S, o))) };
-    },
+    frames: 'cpu',
+    batching: { maxItems: 1, maxInFlight: Math.max(1, opts.concurrency || 2 * cpus().length) },
+    tileImages: (batch) => Promise.all(batch.map((j) => settle(() => tileImageCuda(ffmpegPath, device, timeoutMs, j.bytes, j.opts), 'image.error'))),
+    // Explicit fallback: no frame path on the GPU yet (see the header).
+    tileFrames: tileFramesCpu,
     async close() {},
-  };
+  });
 }

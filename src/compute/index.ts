@@ -1,7 +1,9 @@
 /**
- * The compute module: all pixel work behind one interface, two backends. `auto` tries once to initialise a
- * CUDA device through ffmpeg and falls back to the CPU, saying which it chose and why; `cuda` where there
- * is none is a clear error.
+ * The compute module: all pixel work — images and video frames — behind one interface (types.ts), two
+ * backends. `auto` tries once to initialise a CUDA device through ffmpeg and falls back to the CPU, saying
+ * which it chose and why; `cuda` where there is none is a clear error.
+ *
+ * This file is the module's face: media/ imports compute/ only from here. compute/ imports nothing from media/.
  */
 import { spawnSync } from 'node:child_process';
 import type { Logger } from '../core/log.js';
@@ -11,7 +13,11 @@ import { cudaBackend } from './cuda.js';
 import { findBinary } from './ffmpeg.js';
 import type { ComputeBackend } from './types.js';
 
-export type { ComputeBackend, TileOptions } from './types.js';
+export type { BatchLimits, ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
+export { MediaError } from './errors.js';
+export { BatchQueue, frameQueue, type FrameQueue } from './batch.js';
+export { planTiles, candidateGrids, type TilePlan, type PlanOptions } from './tiling.js';
+export { findBinary, type FoundBinary } from './ffmpeg.js';
 
 export interface ComputeConfig { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number; device?: number }
 
@@ -32,18 +38,19 @@ export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffm
   return { ok: true, ffmpeg: bin.path };
 }
 
-function cpuWithLog(log: Logger, why: string): ComputeBackend {
+function cpuWithLog(log: Logger, why: string, concurrency?: number): ComputeBackend {
   log.info(`${why}; JPEG tiles: ${describeTileEncoder()}`);
-  return cpuBackend();
+  return cpuBackend({ concurrency });
 }
 
 export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComputeBackend> {
-  if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)');
+  if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)', cfg.concurrency);
   const probe = probeCuda(env);
   if (probe.ok) {
-    log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg})`);
-    return cudaBackend(probe.ffmpeg, cfg.device ?? 0);
+    const b = cudaBackend(probe.ffmpeg, cfg.device ?? 0, { concurrency: cfg.concurrency });
+    log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg}); video frames: CPU fallback (the cuda backend has no frame path: exact bicubic + ${b.encoder}, as the cpu backend)`);
+    return b;
   }
   if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "cuda" but ${probe.reason}. Use "auto" to fall back to the CPU.`);
-  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`);
+  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`, cfg.concurrency);
 }

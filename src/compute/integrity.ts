@@ -12,7 +12,7 @@
  * - `complete`; `unknown` for formats not checked (TIFF, …) or a structure that is not what it should be
  *   (damaged, not truncated): there a decode failure is `image.decode`.
  */
-import { MediaError } from '../media/errors.js';
+import { MediaError } from './errors.js';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'heif' | 'other';
 export interface ImageEnd { format: ImageFormat; state: 'complete' | 'truncated' | 'unterminated' | 'unknown'; detail: string }

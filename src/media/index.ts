@@ -34,8 +34,9 @@ export async function mediaStages(sources: Source[], cfg: MediaConfig, compute: 
   for (const [i, src] of sources.entries()) {
     if (src.kind === 'video') {
       const source = src;
+      if (!compute) throw new ShardloomError('COMPUTE_BACKEND', `sources[${i}] "${src.name}": video frames need a compute backend`);
       out[src.name] = (docs, ctx) =>
-        videoStage(docs, { source, seed: ctx.seed, encoding: cfg.images.encoding, quality: cfg.images.quality, concurrency: Math.max(1, cpus().length), rejects: ctx.rejects, stats: ctx.stats });
+        videoStage(docs, { source, seed: ctx.seed, compute, tileSize: cfg.images.tileSize, encoding: cfg.images.encoding, quality: cfg.images.quality, concurrency: Math.max(1, cpus().length), rejects: ctx.rejects, stats: ctx.stats });
       continue;
     }
     const policy = await policyOf(src, cfg, i);

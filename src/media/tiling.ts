@@ -1,38 +1,8 @@
 /**
- * InternVL dynamic-resolution tiling plan (`dynamic_preprocess` / `find_closest_aspect_ratio`).
+ * InternVL dynamic-resolution tiling: the plan itself is the compute module's (every backend plans the same
+ * grids, src/compute/tiling.ts); the multi-image tile budget is the media stage's.
  */
-import { TOKENS_PER_TILE } from '../core/model.js';
-
-export interface TilePlan { cols: number; rows: number; tiles: number; thumbnail: boolean; tokens: number }
-export interface TileOptions { minTiles?: number; maxTiles?: number; tileSize?: number }
-
-/** Candidate grids ordered by cols·rows ascending (ties: the reference's set order; here cols ascending). */
-export function candidateGrids(minTiles: number, maxTiles: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 1; i <= maxTiles; i++) for (let j = 1; j <= maxTiles; j++) if (i * j >= minTiles && i * j <= maxTiles) out.push([i, j]);
-  return out.sort((a, b) => a[0] * a[1] - b[0] * b[1] || a[0] - b[0]);
-}
-
-export function planTiles(width: number, height: number, opts: TileOptions = {}): TilePlan {
-  const { minTiles = 1, maxTiles = 12, tileSize = 448 } = opts;
-  const ar = width / height;
-  const area = width * height;
-  let bestDiff = Infinity;
-  let best: [number, number] = [1, 1];
-  for (const [c, r] of candidateGrids(minTiles, maxTiles)) {
-    const diff = Math.abs(ar - c / r);
-    if (diff < bestDiff) {
-      bestDiff = diff;
-      best = [c, r];
-    } else if (diff === bestDiff && area > 0.5 * tileSize * tileSize * c * r) {
-      best = [c, r];
-    }
-  }
-  const grid = best[0] * best[1];
-  const thumbnail = grid > 1;
-  const tiles = grid + (thumbnail ? 1 : 0);
-  return { cols: best[0], rows: best[1], tiles, thumbnail, tokens: tiles * TOKENS_PER_TILE };
-}
+export { planTiles, candidateGrids, type TilePlan, type PlanOptions as TileOptions } from '../compute/index.js';
 
 /** The reference's multi-image rule: each of N images gets max(1, floor(maxTiles / N)). */
 export function perImageMaxTiles(maxTiles: number, nImages: number): number {

@@ -1,8 +1,9 @@
 /**
  * The media stage for video sources: probe each clip, draw its frame count and frames (seeded per
  * document, so the choice does not depend on processing order), decode them with one ffmpeg process and
- * tile them. Clips in flight are bounded; output order is input order. A broken clip rejects its document
- * with ffmpeg's/ffprobe's reason.
+ * have the compute backend tile them (`images.tileSize`, one frame queue shared by the clips in flight, so a
+ * batched backend gets frames of several clips per batch). Clips in flight are bounded; output order is input
+ * order. A broken clip rejects its document with ffmpeg's/ffprobe's/the backend's reason.
  */
 import type { Document, MediaDocument, MediaSegment } from '../core/model.js';
 import type { VideoSource } from '../config/types.js';
@@ -10,6 +11,7 @@ import type { Rejects } from '../core/rejects.js';
 import type { Stats } from '../core/stats.js';
 import { mapOrdered } from '../core/concurrency.js';
 import { rngFor } from '../core/rng.js';
+import { frameQueue, type ComputeBackend, type FrameQueue } from '../compute/index.js';
 import { MediaError } from './errors.js';
 import { drawFrameCount, sampleFrameIndices, type FrameSampling } from './frames.js';
 import { probeVideo, tileVideo } from './video.js';
@@ -17,6 +19,10 @@ import { probeVideo, tileVideo } from './video.js';
 export interface VideoStageOptions {
   source: VideoSource;
   seed: number;
+  /** Resizes and encodes the frames. */
+  compute: ComputeBackend;
+  /** Each frame becomes one tileSize × tileSize tile (`images.tileSize`). */
+  tileSize: number;
   encoding: 'jpeg' | 'png' | 'raw';
   quality: number;
   concurrency: number;
@@ -25,10 +31,11 @@ export interface VideoStageOptions {
 }
 
 export async function* videoStage(docs: AsyncIterable<Document>, o: VideoStageOptions): AsyncGenerator<MediaDocument> {
-  for await (const d of mapOrdered(docs, o.concurrency, (doc) => tileClipDocument(doc, o))) if (d) yield d;
+  const frames = frameQueue(o.compute);
+  for await (const d of mapOrdered(docs, o.concurrency, (doc) => tileClipDocument(doc, o, frames))) if (d) yield d;
 }
 
-async function tileClipDocument(doc: Document, o: VideoStageOptions): Promise<MediaDocument | null> {
+async function tileClipDocument(doc: Document, o: VideoStageOptions, frames: FrameQueue): Promise<MediaDocument | null> {
   const timeoutMs = (o.source.timeoutSeconds ?? 120) * 1000;
   const segments: MediaSegment[] = [];
   for (const seg of doc.segments) {
@@ -44,7 +51,7 @@ async function tileClipDocument(doc: Document, o: VideoStageOptions): Promise<Me
         sample: (o.source.sample ?? 'middle') as FrameSampling, fps: probe.fps, clip: seg.clip, rng, dropRepeated: o.source.dropRepeatedFrames ?? false,
       });
       if (indices.length === 0) throw new MediaError('video.empty', 'no frame selected (clip window outside the clip?)');
-      segments.push({ type: 'video', video: await tileVideo(seg.path, { indices, encoding: o.encoding, quality: o.quality, timeoutMs, probe }) });
+      segments.push({ type: 'video', video: await tileVideo(seg.path, { indices, frames, tileSize: o.tileSize, encoding: o.encoding, quality: o.quality, timeoutMs, probe }) });
       o.stats.inc('video.clips');
       o.stats.inc('video.frames', indices.length);
     } catch (e) {

@@ -1,13 +1,15 @@
 /**
  * Video clips: probe with ffprobe, decode only the chosen frames with ONE ffmpeg process per clip (a
- * `select` filter over the frame numbers, raw RGB on stdout, read frame by frame so memory stays at one
- * frame), resize each to 448×448 through the compute module's PIL-matching resize, encode as tiles.
- * A hung ffmpeg/ffprobe is killed after the timeout. Every failure is a VideoError with a reason.
+ * `select` filter over the frame numbers, raw RGB at native size on stdout, read frame by frame), and hand
+ * each decoded frame to the compute backend (through a `FrameQueue`, in the batches the backend asks for),
+ * which resizes it to one `tileSize`² tile and encodes it. While the backend has no room for another batch
+ * the pipe is paused, so the frames held stay bounded (one at a time on the cpu backend).
+ * A hung ffmpeg/ffprobe is killed after the timeout. Every failure is a MediaError with a reason.
  */
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { MediaError } from './errors.js';
-import { findBinary } from '../compute/ffmpeg.js';
-import { resizeRgb, cutTiles, encodeTile } from '../compute/cpu.js';
+import { findBinary, type FrameQueue, type FrameTileOptions } from '../compute/index.js';
 import type { TiledVideo } from '../core/model.js';
 
 export class VideoError extends MediaError {}
@@ -16,8 +18,8 @@ export interface VideoProbe { frames: number; fps: number; duration: number; wid
 
 interface Run { stdout: Buffer; stderr: string; code: number | null; timedOut: boolean }
 
-/** Run a binary with a timeout, collecting output (or streaming stdout to `onData`). */
-function run(bin: string, args: string[], timeoutMs: number, onData?: (b: Buffer) => void): Promise<Run> {
+/** Run a binary with a timeout, collecting output (or streaming stdout to `onData`, which may pause it). */
+function run(bin: string, args: string[], timeoutMs: number, onData?: (b: Buffer, stdout: Readable) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     // Own process group, so that a timeout kills ffmpeg and anything it started (a wrapper script's child too).
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -29,7 +31,7 @@ function run(bin: string, args: string[], timeoutMs: number, onData?: (b: Buffer
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
       resolve({ stdout: Buffer.alloc(0), stderr: err, code: null, timedOut });
     }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (onData ? onData(d) : out.push(d)));
+    child.stdout.on('data', (d: Buffer) => (onData ? onData(d, child.stdout) : out.push(d)));
     child.stderr.on('data', (d: Buffer) => { if (err.length < 20_000) err += d; });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (code) => { clearTimeout(timer); resolve({ stdout: Buffer.concat(out), stderr: err, code, timedOut }); });
@@ -60,32 +62,50 @@ export async function probeVideo(path: string, opts: { timeoutMs: number; env?: 
   return { frames, fps, duration, width: Number(s.width), height: Number(s.height), codec: String(s.codec_name) };
 }
 
-/** The ffmpeg arguments that decode exactly `indices` (sorted, unique) as raw RGB at native size. */
-export function frameDecodeArgs(path: string, indices: number[], backend: 'cpu' | 'cuda' = 'cpu', codec = 'h264'): string[] {
+/**
+ * The ffmpeg arguments that decode exactly `indices` (sorted, unique) as raw RGB at native size — what
+ * `tileVideo` runs. With `nvdec`, arguments that decode on NVDEC and scale on the GPU to `tileSize`² instead:
+ * NOT used by the pipeline (frames are resized by the compute backend, `ComputeBackend.tileFrames`); kept,
+ * tested, for a GPU frame path to build on.
+ */
+export function frameDecodeArgs(path: string, indices: number[], nvdec?: { codec: string; tileSize: number }): string[] {
   const select = `select='${indices.map((i) => `eq(n\\,${i})`).join('+')}'`;
-  if (backend === 'cuda') {
-    const cuvid = { h264: 'h264_cuvid', hevc: 'hevc_cuvid', vp9: 'vp9_cuvid', av1: 'av1_cuvid', mpeg4: 'mpeg4_cuvid', vp8: 'vp8_cuvid' }[codec];
-    if (!cuvid) throw new VideoError('video.unsupported', `no NVDEC decoder for codec ${codec}`);
+  if (nvdec) {
+    const cuvid = ({ h264: 'h264_cuvid', hevc: 'hevc_cuvid', vp9: 'vp9_cuvid', av1: 'av1_cuvid', mpeg4: 'mpeg4_cuvid', vp8: 'vp8_cuvid' } as Record<string, string>)[nvdec.codec];
+    if (!cuvid) throw new VideoError('video.unsupported', `no NVDEC decoder for codec ${nvdec.codec}`);
+    const S = nvdec.tileSize;
     return ['-hide_banner', '-loglevel', 'error', '-hwaccel', 'cuda', '-hwaccel_output_format', 'cuda', '-c:v', cuvid, '-i', path,
-      '-vf', `${select},scale_cuda=448:448:interp_algo=bicubic,hwdownload,format=nv12,format=rgb24`, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+      '-vf', `${select},scale_cuda=${S}:${S}:interp_algo=bicubic,hwdownload,format=nv12,format=rgb24`, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
   }
   return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-vf', select, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
 }
 
-export interface TileVideoOptions { indices: number[]; encoding: 'jpeg' | 'png' | 'raw'; quality: number; timeoutMs: number; probe: VideoProbe; env?: NodeJS.ProcessEnv }
+export interface TileVideoOptions extends FrameTileOptions {
+  indices: number[];
+  /** The compute backend's frame queue (`frameQueue(compute)`), shared by the clips of a stage. */
+  frames: FrameQueue;
+  timeoutMs: number;
+  probe: VideoProbe;
+  env?: NodeJS.ProcessEnv;
+}
 
-/** Decode the frames at `indices` (repeats allowed) with one ffmpeg process and encode them as 448×448 tiles. */
+/**
+ * Decode the frames at `indices` (repeats allowed) with one ffmpeg process and have the compute backend turn
+ * each into one `tileSize`² tile. A frame the backend fails is that item's MediaError, which fails the clip.
+ */
 export async function tileVideo(path: string, o: TileVideoOptions): Promise<TiledVideo> {
   const unique = [...new Set(o.indices)].sort((a, b) => a - b);
   const { width, height } = o.probe;
   const frameBytes = width * height * 3;
   const ffmpeg = findBinary('ffmpeg', o.env).path;
-  const tiles = new Map<number, Promise<Buffer>>();
+  const opts: FrameTileOptions = { tileSize: o.tileSize, encoding: o.encoding, quality: o.quality };
+  const tiles = new Map<number, Promise<Uint8Array>>();
   // Chunks are gathered until a whole frame is there, then joined once (no quadratic re-copying).
   let chunks: Buffer[] = [];
   let have = 0;
   let k = 0;
-  const onData = (d: Buffer) => {
+  let paused = false;
+  const onData = (d: Buffer, stdout: Readable) => {
     chunks.push(d);
     have += d.length;
     while (have >= frameBytes && k < unique.length) {
@@ -93,15 +113,27 @@ export async function tileVideo(path: string, o: TileVideoOptions): Promise<Tile
       const frame = Buffer.from(all.subarray(0, frameBytes));
       chunks = have > frameBytes ? [Buffer.from(all.subarray(frameBytes))] : [];
       have -= frameBytes;
-      const idx = unique[k++];
-      tiles.set(idx, resizeRgb({ data: frame, width, height }, 448, 448).then((a) => encodeTile(cutTiles(a, 1, 1, 448)[0], 448, o)));
+      tiles.set(unique[k++], o.frames.push({ frame: { data: frame, width, height }, opts }));
+    }
+    if (!paused && !o.frames.hasRoom) {
+      paused = true;
+      stdout.pause();
+      void o.frames.whenRoom().then(() => {
+        paused = false;
+        stdout.resume();
+      });
     }
   };
-  const r = await run(ffmpeg, frameDecodeArgs(path, unique), o.timeoutMs, onData);
+  let r: Run;
+  try {
+    r = await run(ffmpeg, frameDecodeArgs(path, unique), o.timeoutMs, onData);
+  } finally {
+    o.frames.flush();
+  }
   if (r.timedOut) throw new VideoError('video.timeout', `ffmpeg did not finish in ${o.timeoutMs} ms (killed)`);
   if (r.code !== 0) throw new VideoError('video.unreadable', `ffmpeg: ${lastLine(r.stderr) || `exit ${r.code}`}`);
   if (k < unique.length) throw new VideoError('video.unreadable', `ffmpeg returned ${k} of ${unique.length} frames (the clip is shorter than it says, or damaged)`);
-  const encoded = new Map<number, Buffer>();
+  const encoded = new Map<number, Uint8Array>();
   for (const [i, p] of tiles) encoded.set(i, await p);
   return { frames: o.indices.map((i) => encoded.get(i)!), frameIndices: o.indices };
 }

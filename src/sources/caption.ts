@@ -1,73 +1,29 @@
 /**
- * Image–caption pairs. A document is one image then its caption. Inputs: WebDataset tars
- * (img2dataset layout), or Parquet / JSONL / CSV with an image column (bytes, a `{bytes, path}` struct,
- * or a path relative to the file) and a caption column.
+ * Image–caption pairs. A document is one image then its caption. Inputs: WebDataset tars (img2dataset
+ * layout; a sample is the members of one key, id `file/key`), or Parquet / JSONL / CSV tables with an image
+ * column (bytes, a `{bytes, path}` struct, a URL, or a path relative to the file) and a caption column
+ * (ids `file:rowN`, `file:line`, `file:record`).
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse';
-import type { Document, ImageRef } from '../core/model.js';
+import type { ImageRef } from '../core/model.js';
 import type { CaptionSource } from '../config/types.js';
-import type { SourceContext, SourceReader } from './types.js';
 import type { InputUnit } from './units.js';
-import { DecompressError, decodeUtf8, fileBytes, jsonObjects, splitLines, stripCompression } from './lines.js';
-import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
-import { IMAGE_EXTENSIONS, wdsSamples } from './webdataset.js';
+import { type Draft, type Format, type Rejection, sourceReader } from './reader.js';
+import { decodeUtf8, jsonlRecords, stripCompression } from './lines.js';
+import { parquetRecords } from './parquet-rows.js';
+import { IMAGE_EXTENSIONS, type WdsSample, wdsSamples } from './webdataset.js';
 
-type RejectFn = (location: string, reason: string, detail?: string) => void;
 const MAX_MEMBER = 256 << 20;
 
-export const captionReader: SourceReader<CaptionSource> = {
-  async *read(unit, cfg, ctx) {
-    const reject: RejectFn = (location, reason, detail) => ctx.reject({ file: unit.display, location, reason, detail });
-    const p = stripCompression(unit.path).toLowerCase();
-    const format = cfg.format && cfg.format !== 'auto' ? cfg.format : /\.(tar|tgz)$/.test(p) ? 'webdataset' : p.endsWith('.parquet') ? 'parquet' : p.endsWith('.csv') ? 'csv' : /\.(jsonl|ndjson|json)$/.test(p) ? 'jsonl' : null;
-    if (!format) return reject('file', 'file.unknown_format', 'extension is not .tar, .parquet, .csv or .jsonl; set format: in the source');
-    try {
-      if (format === 'webdataset') yield* readTar(unit, cfg, reject);
-      else if (format === 'parquet') yield* readTable(unit, cfg, parquetRecords(unit, cfg), reject);
-      else if (format === 'csv') yield* readTable(unit, cfg, csvRecords(unit), reject);
-      else yield* readTable(unit, cfg, jsonlRecords(unit, reject, ctx), reject);
-    } catch (e) {
-      if (e instanceof DecompressError) reject('file', `file.${e.compression}_corrupt`, e.message);
-      else if (e instanceof ParquetFileError) reject('file', 'parquet.unreadable', e.message);
-      else if ((e as NodeJS.ErrnoException).code === 'ENOENT') reject('file', 'file.missing', (e as Error).message);
-      else reject('file', format === 'webdataset' ? 'tar.unreadable' : 'file.read_error', (e as Error).message);
-    }
-  },
-};
+const pair = (image: ImageRef, caption: string): Draft => ({ segments: [{ type: 'image', image }, { type: 'text', text: caption }] });
 
-function pair(unit: InputUnit, cfg: CaptionSource, location: string, id: string, image: ImageRef, caption: string): Document {
-  return {
-    id,
-    source: cfg.name,
-    kind: 'caption',
-    segments: [{ type: 'image', image }, { type: 'text', text: caption }],
-    provenance: { source: cfg.name, file: unit.display, location },
-  };
-}
-
-function captionProblem(c: unknown): [string, string] | null {
-  if (c === undefined || c === null) return ['caption.missing', 'no caption'];
-  if (typeof c !== 'string') return ['caption.type', `caption is ${typeof c}, expected a string`];
-  if (c.trim() === '') return ['caption.empty', 'empty caption'];
+function captionProblem(c: unknown): Rejection | null {
+  if (c === undefined || c === null) return { reason: 'caption.missing', detail: 'no caption' };
+  if (typeof c !== 'string') return { reason: 'caption.type', detail: `caption is ${typeof c}, expected a string` };
+  if (c.trim() === '') return { reason: 'caption.empty', detail: 'empty caption' };
   return null;
-}
-
-async function* readTar(unit: InputUnit, cfg: CaptionSource, reject: RejectFn): AsyncGenerator<Document> {
-  const capExt = cfg.captionField && cfg.captionField !== 'caption' ? cfg.captionField : 'txt';
-  for await (const s of wdsSamples(unit.path, MAX_MEMBER)) {
-    const loc = `member ${s.first}`;
-    const imgExt = findExt(s.files, IMAGE_EXTENSIONS);
-    if (!imgExt) { reject(loc, 'image.missing', `sample "${s.key}" has no image member (${[...s.files.keys()].join(', ')})`); continue; }
-    const capKey = findExt(s.files, [capExt]);
-    const raw = capKey === undefined ? undefined : s.files.get(capKey);
-    const caption = raw === undefined ? undefined : decodeUtf8(raw);
-    if (caption === null) { reject(loc, 'text.invalid_utf8', `${s.key}.${capExt} is not valid UTF-8`); continue; }
-    const problem = captionProblem(caption?.trim());
-    if (problem) { reject(loc, problem[0], `${problem[1]} (${s.key}.${capExt})`); continue; }
-    yield pair(unit, cfg, loc, `${unit.display}/${s.key}`, { kind: 'bytes', bytes: s.files.get(imgExt)!, name: `${s.key}.${imgExt}` }, caption!.trim());
-  }
 }
 
 /** The member whose extension is (or ends with `.`) one of `wanted`, in the order of `wanted`. */
@@ -76,20 +32,23 @@ function findExt(files: Map<string, Uint8Array>, wanted: string[]): string | und
   return undefined;
 }
 
-interface TableRecord { location: string; id: string; record: Record<string, unknown> }
-
-async function* readTable(unit: InputUnit, cfg: CaptionSource, records: AsyncIterable<TableRecord>, reject: RejectFn): AsyncGenerator<Document> {
-  const imageField = cfg.imageField ?? 'image';
-  const captionField = cfg.captionField ?? 'caption';
-  for await (const { location, id, record } of records) {
-    const caption = record[captionField];
-    const problem = captionProblem(caption);
-    if (problem) { reject(location, problem[0], `${problem[1]} in "${captionField}"`); continue; }
-    const image = imageRef(record[imageField], unit);
-    if (typeof image === 'string') { reject(location, 'image.missing', `"${imageField}": ${image}`); continue; }
-    yield pair(unit, cfg, location, id, image, (caption as string).trim());
-  }
-}
+const webdataset: Format<CaptionSource, WdsSample> = {
+  async *records(unit) {
+    for await (const s of wdsSamples(unit.path, MAX_MEMBER)) yield { location: `member ${s.first}`, id: `${unit.display}/${s.key}`, record: s };
+  },
+  toDocument({ record: s }, cfg) {
+    const capExt = cfg.captionField && cfg.captionField !== 'caption' ? cfg.captionField : 'txt';
+    const imgExt = findExt(s.files, IMAGE_EXTENSIONS);
+    if (!imgExt) return { reason: 'image.missing', detail: `sample "${s.key}" has no image member (${[...s.files.keys()].join(', ')})` };
+    const capKey = findExt(s.files, [capExt]);
+    const raw = capKey === undefined ? undefined : s.files.get(capKey);
+    const caption = raw === undefined ? undefined : decodeUtf8(raw);
+    if (caption === null) return { reason: 'text.invalid_utf8', detail: `${s.key}.${capExt} is not valid UTF-8` };
+    const problem = captionProblem(caption?.trim());
+    if (problem) return { reason: problem.reason, detail: `${problem.detail} (${s.key}.${capExt})` };
+    return pair({ kind: 'bytes', bytes: s.files.get(imgExt)!, name: `${s.key}.${imgExt}` }, caption!.trim());
+  },
+};
 
 /** Bytes, a `{bytes, path}` struct (img2dataset / HF datasets), a path relative to the file, or a URL. */
 function imageRef(v: unknown, unit: InputUnit): ImageRef | string {
@@ -107,26 +66,44 @@ function imageRef(v: unknown, unit: InputUnit): ImageRef | string {
   return existsSync(p) ? { kind: 'path', path: p } : `file ${v} does not exist`;
 }
 
-async function* parquetRecords(unit: InputUnit, cfg: CaptionSource): AsyncGenerator<TableRecord> {
-  for await (const batch of parquetRowGroups(unit.path, [cfg.imageField ?? 'image', cfg.captionField ?? 'caption'])) {
-    for (const [i, record] of batch.rows.entries()) {
-      const row = batch.firstRow + i;
-      yield { location: `row ${row}`, id: `${unit.display}:row${row}`, record };
-    }
-  }
+/** A table record (Parquet row, JSONL object, CSV record) → a pair; the hooks differ only in their records. */
+function tableFormat(records: Format<CaptionSource, Record<string, unknown>>['records']): Format<CaptionSource, Record<string, unknown>> {
+  return {
+    records,
+    toDocument({ record }, cfg, ctx) {
+      const imageField = cfg.imageField ?? 'image';
+      const captionField = cfg.captionField ?? 'caption';
+      const caption = record[captionField];
+      const problem = captionProblem(caption);
+      if (problem) return { reason: problem.reason, detail: `${problem.detail} in "${captionField}"` };
+      const image = imageRef(record[imageField], ctx.unit);
+      if (typeof image === 'string') return { reason: 'image.missing', detail: `"${imageField}": ${image}` };
+      return pair(image, (caption as string).trim());
+    },
+  };
 }
 
-async function* jsonlRecords(unit: InputUnit, reject: RejectFn, ctx: SourceContext): AsyncGenerator<TableRecord> {
-  for await (const j of jsonObjects(splitLines(fileBytes(unit.path, ctx), MAX_MEMBER), reject)) {
-    yield { location: j.location, id: `${unit.display}:${j.no}`, record: j.record };
-  }
-}
-
-async function* csvRecords(unit: InputUnit): AsyncGenerator<TableRecord> {
+async function* csvRecords(unit: InputUnit) {
   const parser = createReadStream(unit.path).pipe(parseCsv({ columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }));
-  let n = 1; // the header is line 1
-  for await (const rec of parser) {
+  let n = 0; // records; the header is line 1
+  for await (const record of parser) {
     n++;
-    yield { location: `record ${n - 1} (line ${parser.info.lines})`, id: `${unit.display}:${n - 1}`, record: rec as Record<string, unknown> };
+    yield { location: `record ${n} (line ${parser.info.lines})`, id: `${unit.display}:${n}`, record: record as Record<string, unknown> };
   }
 }
+
+export const captionReader = sourceReader<CaptionSource, 'webdataset' | 'parquet' | 'jsonl' | 'csv'>({
+  kind: 'caption',
+  formatOf(path, cfg) {
+    if (cfg.format && cfg.format !== 'auto') return cfg.format;
+    const p = stripCompression(path).toLowerCase();
+    return /\.(tar|tgz)$/.test(p) ? 'webdataset' : p.endsWith('.parquet') ? 'parquet' : p.endsWith('.csv') ? 'csv' : /\.(jsonl|ndjson|json)$/.test(p) ? 'jsonl' : null;
+  },
+  unknownFormat: 'extension is not .tar, .parquet, .csv or .jsonl; set format: in the source',
+  formats: {
+    webdataset,
+    parquet: tableFormat((unit, cfg) => parquetRecords(unit, [cfg.imageField ?? 'image', cfg.captionField ?? 'caption'])),
+    jsonl: tableFormat((unit, _cfg, ctx) => jsonlRecords(unit, ctx, MAX_MEMBER)),
+    csv: tableFormat(csvRecords),
+  },
+});

@@ -1,44 +1,22 @@
 /**
  * Interleaved web documents: OBELICS Parquet rows and MMC4 JSONL lines become documents whose segments
- * keep reading order — text, image, text, … Images stay references (URL, path or bytes) here; the media
- * stage resolves them through the image store and tiles them.
+ * keep reading order — text, image, text, … (ids `file:rowN`, or `file:rowN/dK` when END_OF_DOCUMENT splits
+ * a row; `file:line` for MMC4). Images stay references (URL, path or bytes) here; the media stage resolves
+ * them through the image store and tiles them.
  */
-import type { Document, ImageRef, Segment } from '../core/model.js';
+import type { ImageRef, Segment } from '../core/model.js';
 import type { InterleavedSource } from '../config/types.js';
-import type { SourceContext, SourceReader } from './types.js';
-import type { InputUnit } from './units.js';
-import { DecompressError, decodeUtf8, fileBytes, splitLines, stripCompression } from './lines.js';
-import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
+import { type Format, sourceReader } from './reader.js';
+import { decodeUtf8, jsonlRecords, stripCompression } from './lines.js';
+import { parquetRecords } from './parquet-rows.js';
 
 export const END_OF_DOCUMENT = 'END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED';
-type RejectFn = (location: string, reason: string, detail?: string) => void;
-
-export const interleavedReader: SourceReader<InterleavedSource> = {
-  async *read(unit, cfg, ctx) {
-    const reject: RejectFn = (location, reason, detail) => ctx.reject({ file: unit.display, location, reason, detail });
-    const p = stripCompression(unit.path).toLowerCase();
-    const format = cfg.format && cfg.format !== 'auto' ? cfg.format : p.endsWith('.parquet') ? 'obelics' : /\.(jsonl|ndjson|json)$/.test(p) ? 'mmc4' : null;
-    if (!format) return reject('file', 'file.unknown_format', 'expected .parquet (OBELICS) or .jsonl[.gz|.zst] (MMC4); set format: in the source');
-    try {
-      if (format === 'obelics') yield* readObelics(unit, cfg, reject);
-      else yield* readMmc4(unit, cfg, reject, ctx);
-    } catch (e) {
-      if (e instanceof ParquetFileError) reject('file', 'parquet.unreadable', e.message);
-      else if (e instanceof DecompressError) reject('file', `file.${e.compression}_corrupt`, e.message);
-      else reject('file', 'file.read_error', (e as Error).message);
-    }
-  },
-};
-
-function makeDoc(unit: InputUnit, cfg: InterleavedSource, location: string, id: string, segments: Segment[], textJoiner: string): Document {
-  return { id, source: cfg.name, kind: 'interleaved', segments, provenance: { source: cfg.name, file: unit.display, location }, textJoiner };
-}
 
 /** OBELICS texts are paragraphs, MMC4's are sentences: how adjacent ones are joined. */
 const PARAGRAPH = '\n\n';
 const SENTENCE = ' ';
 
-/** Append text, merging with a preceding text segment (paragraphs joined by a blank line). */
+/** Append text, merging with a preceding text segment (joined by `joiner`). */
 function pushText(segs: Segment[], text: string, joiner: string): void {
   const last = segs[segs.length - 1];
   if (last?.type === 'text') last.text += joiner + text;
@@ -64,78 +42,71 @@ function asText(v: unknown): string | null {
   return null;
 }
 
-async function* readObelics(unit: InputUnit, cfg: InterleavedSource, reject: RejectFn): AsyncGenerator<Document> {
-  const f = { images: cfg.field?.images ?? 'images', texts: cfg.field?.texts ?? 'texts', general: cfg.field?.generalMetadata ?? 'general_metadata' };
-  for await (const batch of parquetRowGroups(unit.path, [f.images, f.texts])) {
-    for (const [i, row] of batch.rows.entries()) {
-      const r = batch.firstRow + i;
-      const loc = `row ${r}`;
-      const images = row[f.images];
-      const texts = row[f.texts];
-      if (!Array.isArray(images) || !Array.isArray(texts)) { reject(loc, 'obelics.bad_row', `"${f.images}" and "${f.texts}" must be lists`); continue; }
-      if (images.length !== texts.length) { reject(loc, 'obelics.length_mismatch', `${images.length} images vs ${texts.length} texts`); continue; }
-      const docs: Segment[][] = [[]];
-      let bad: string | null = null;
-      for (let k = 0; k < images.length; k++) {
-        const img = obelicsImage(images[k]);
-        const txt = asText(texts[k]);
-        if ((img === null) === (txt === null)) { bad = `position ${k}: ${img ? 'both an image and a text' : 'neither an image nor a text'}`; break; }
-        if (img) { docs[docs.length - 1].push({ type: 'image', image: img }); continue; }
-        // The published data keeps this marker inside texts: it ends a document.
-        const pieces = txt!.split(END_OF_DOCUMENT);
-        pieces.forEach((piece, j) => {
-          if (j > 0) docs.push([]);
-          if (piece.trim()) pushText(docs[docs.length - 1], piece.trim(), PARAGRAPH);
-        });
-      }
-      if (bad) { reject(loc, 'obelics.bad_position', bad); continue; }
-      const kept = docs.filter(hasContent);
-      if (kept.length === 0) { reject(loc, 'obelics.empty', 'no text and no image'); continue; }
-      for (const [j, segs] of kept.entries()) yield makeDoc(unit, cfg, loc, kept.length > 1 ? `${unit.display}:row${r}/d${j}` : `${unit.display}:row${r}`, segs, PARAGRAPH);
+const fields = (cfg: InterleavedSource) => ({ images: cfg.field?.images ?? 'images', texts: cfg.field?.texts ?? 'texts' });
+
+const obelics: Format<InterleavedSource, Record<string, unknown>> = {
+  records: (unit, cfg) => parquetRecords(unit, Object.values(fields(cfg))),
+  toDocument({ record, id }, cfg) {
+    const f = fields(cfg);
+    const images = record[f.images];
+    const texts = record[f.texts];
+    if (!Array.isArray(images) || !Array.isArray(texts)) return { reason: 'obelics.bad_row', detail: `"${f.images}" and "${f.texts}" must be lists` };
+    if (images.length !== texts.length) return { reason: 'obelics.length_mismatch', detail: `${images.length} images vs ${texts.length} texts` };
+    const docs: Segment[][] = [[]];
+    for (let k = 0; k < images.length; k++) {
+      const img = obelicsImage(images[k]);
+      const txt = asText(texts[k]);
+      if ((img === null) === (txt === null)) return { reason: 'obelics.bad_position', detail: `position ${k}: ${img ? 'both an image and a text' : 'neither an image nor a text'}` };
+      if (img) { docs[docs.length - 1].push({ type: 'image', image: img }); continue; }
+      // The published data keeps this marker inside texts: it ends a document.
+      txt!.split(END_OF_DOCUMENT).forEach((piece, j) => {
+        if (j > 0) docs.push([]);
+        if (piece.trim()) pushText(docs[docs.length - 1], piece.trim(), PARAGRAPH);
+      });
     }
-  }
-}
+    const kept = docs.filter(hasContent);
+    if (kept.length === 0) return { reason: 'obelics.empty', detail: 'no text and no image' };
+    return kept.map((segments, j) => ({ segments, id: kept.length > 1 ? `${id}/d${j}` : id, textJoiner: PARAGRAPH }));
+  },
+};
 
 interface Mmc4Image { image_name?: unknown; raw_url?: unknown; matched_text_index?: unknown; matched_sim?: unknown }
 
-async function* readMmc4(unit: InputUnit, cfg: InterleavedSource, reject: RejectFn, ctx: SourceContext): AsyncGenerator<Document> {
-  const count = ctx.count;
-  const minSim = cfg.minSimilarity ?? 0.24;
-  for await (const line of splitLines(fileBytes(unit.path, ctx), 256 << 20)) {
-    const loc = `line ${line.no}`;
-    if (line.tooLong) { reject(loc, 'text.too_large', `line of ${line.tooLong} bytes`); continue; }
-    const str = decodeUtf8(line.bytes);
-    if (str === null) { reject(loc, 'text.invalid_utf8', 'line is not valid UTF-8'); continue; }
-    if (!str.trim()) continue;
-    let rec: { text_list?: unknown; image_info?: unknown };
-    try {
-      rec = JSON.parse(str);
-    } catch (e) {
-      reject(loc, 'json.malformed', (e as Error).message);
-      continue;
-    }
-    const sentences = rec?.text_list;
-    if (!Array.isArray(sentences) || !sentences.every((s) => typeof s === 'string')) { reject(loc, 'mmc4.bad_row', '"text_list" must be a list of strings'); continue; }
-    const info = rec.image_info ?? [];
-    if (!Array.isArray(info)) { reject(loc, 'mmc4.bad_row', '"image_info" must be a list'); continue; }
+const mmc4: Format<InterleavedSource, Record<string, unknown>> = {
+  records: (unit, _cfg, ctx) => jsonlRecords(unit, ctx, 256 << 20, { notObject: { reason: 'mmc4.bad_row', detail: '"text_list" must be a list of strings' } }),
+  toDocument({ record }, cfg, ctx) {
+    const sentences = record.text_list;
+    if (!Array.isArray(sentences) || !sentences.every((s) => typeof s === 'string')) return { reason: 'mmc4.bad_row', detail: '"text_list" must be a list of strings' };
+    const info = record.image_info ?? [];
+    if (!Array.isArray(info)) return { reason: 'mmc4.bad_row', detail: '"image_info" must be a list' };
+    // Each image goes before the sentence it matched; weak matches are dropped and counted.
     const before = new Map<number, ImageRef[]>();
-    let badImage: string | null = null;
     for (const im of info as Mmc4Image[]) {
       const idx = im?.matched_text_index;
       const ref = typeof im?.raw_url === 'string' ? im.raw_url : typeof im?.image_name === 'string' ? im.image_name : null;
-      if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= sentences.length || !ref) { badImage = `image ${JSON.stringify(im).slice(0, 120)}: needs image_name/raw_url and a matched_text_index in [0, ${sentences.length})`; break; }
-      if (typeof im.matched_sim === 'number' && im.matched_sim < minSim) { count?.('images.dropped.similarity'); count?.('images.dropped'); continue; }
-      const list = before.get(idx) ?? [];
-      list.push({ kind: 'url', url: ref });
-      before.set(idx, list);
+      if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= sentences.length || !ref) {
+        return { reason: 'mmc4.bad_image', detail: `image ${JSON.stringify(im).slice(0, 120)}: needs image_name/raw_url and a matched_text_index in [0, ${sentences.length})` };
+      }
+      if (typeof im.matched_sim === 'number' && im.matched_sim < (cfg.minSimilarity ?? 0.24)) { ctx.count('images.dropped.similarity'); ctx.count('images.dropped'); continue; }
+      before.set(idx, [...(before.get(idx) ?? []), { kind: 'url', url: ref }]);
     }
-    if (badImage) { reject(loc, 'mmc4.bad_image', badImage); continue; }
     const segs: Segment[] = [];
     sentences.forEach((s: string, k: number) => {
       for (const image of before.get(k) ?? []) segs.push({ type: 'image', image });
       if (s.trim()) pushText(segs, s.trim(), SENTENCE);
     });
-    if (!hasContent(segs)) { reject(loc, 'mmc4.empty', 'no text and no image'); continue; }
-    yield makeDoc(unit, cfg, loc, `${unit.display}:${line.no}`, segs, SENTENCE);
-  }
-}
+    if (!hasContent(segs)) return { reason: 'mmc4.empty', detail: 'no text and no image' };
+    return { segments: segs, textJoiner: SENTENCE };
+  },
+};
+
+export const interleavedReader = sourceReader<InterleavedSource, 'obelics' | 'mmc4'>({
+  kind: 'interleaved',
+  formatOf(path, cfg) {
+    if (cfg.format && cfg.format !== 'auto') return cfg.format;
+    const p = stripCompression(path).toLowerCase();
+    return p.endsWith('.parquet') ? 'obelics' : /\.(jsonl|ndjson|json)$/.test(p) ? 'mmc4' : null;
+  },
+  unknownFormat: 'expected .parquet (OBELICS) or .jsonl[.gz|.zst] (MMC4); set format: in the source',
+  formats: { obelics, mmc4 },
+});

@@ -1,9 +1,12 @@
 /**
- * Byte streams of input files, decompressed by extension (.gz, .zst) and verified before use, and split
- * into lines as raw bytes so that invalid UTF-8 can be detected per line instead of being silently replaced.
+ * Byte streams of input files, decompressed by extension (.gz, .zst) and verified before use, split into
+ * lines as raw bytes so that invalid UTF-8 can be detected per line instead of being silently replaced;
+ * and the one JSONL parse loop (`jsonObjects`) with the records hook every JSONL format uses (`jsonlRecords`).
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import type { RawRecord, RejectFn, Rejection, UnitContext } from './reader.js';
+import type { InputUnit } from './units.js';
 import { loadCreate64, ZstdFrameError, ZstdFrames } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -200,22 +203,29 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 
 export interface JsonLine { no: number; location: string; record: Record<string, unknown> }
 
+export interface JsonLineOptions {
+  /** Detail of the `text.too_large` reject of a line of `bytes` bytes. */
+  tooLong?: (bytes: number) => string;
+  /** Detail of the `text.invalid_utf8` reject. */
+  invalidUtf8?: string;
+  /** The reject of a line that is JSON but not an object (default `json.not_object`). */
+  notObject?: Rejection;
+  /** Told every line number, blank and rejected lines too (where reading stands). */
+  onLine?: (no: number) => void;
+}
+
 /**
- * JSON objects of a JSONL stream, one per non-blank line. Lines over the limit, invalid UTF-8, malformed
- * JSON and non-objects are reported through `reject(location, reason, detail)` and skipped.
+ * The JSONL parse loop (every JSONL format uses it): the JSON objects of a stream of lines, one per
+ * non-blank line. Lines over the limit, invalid UTF-8, malformed JSON and non-objects are reported through
+ * `reject(location, reason, detail)` and skipped.
  */
-export async function* jsonObjects(
-  lines: AsyncIterable<Line>,
-  reject: (location: string, reason: string, detail?: string) => void,
-  tooLongDetail = (n: number) => `line of ${n} bytes`,
-  onLine?: (no: number) => void,
-): AsyncGenerator<JsonLine> {
+export async function* jsonObjects(lines: AsyncIterable<Line>, reject: RejectFn, opts: JsonLineOptions = {}): AsyncGenerator<JsonLine> {
   for await (const line of lines) {
-    onLine?.(line.no);
+    opts.onLine?.(line.no);
     const loc = `line ${line.no}`;
-    if (line.tooLong) { reject(loc, 'text.too_large', tooLongDetail(line.tooLong)); continue; }
+    if (line.tooLong) { reject(loc, 'text.too_large', opts.tooLong?.(line.tooLong) ?? `line of ${line.tooLong} bytes`); continue; }
     const str = decodeUtf8(line.bytes);
-    if (str === null) { reject(loc, 'text.invalid_utf8', 'line is not valid UTF-8'); continue; }
+    if (str === null) { reject(loc, 'text.invalid_utf8', opts.invalidUtf8 ?? 'line is not valid UTF-8'); continue; }
     if (!str.trim()) continue;
     let rec: unknown;
     try {
@@ -224,7 +234,18 @@ export async function* jsonObjects(
       reject(loc, 'json.malformed', (e as Error).message);
       continue;
     }
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) { reject(loc, 'json.not_object', 'line is not a JSON object'); continue; }
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+      const r = opts.notObject ?? { reason: 'json.not_object', detail: 'line is not a JSON object' };
+      reject(loc, r.reason, r.detail);
+      continue;
+    }
     yield { no: line.no, location: loc, record: rec as Record<string, unknown> };
+  }
+}
+
+/** The records hook of a JSONL unit (optionally .gz / .zst): one record per object, at `line N`, with id `file:N`. */
+export async function* jsonlRecords(unit: InputUnit, ctx: UnitContext, maxLineBytes: number, opts?: JsonLineOptions): AsyncGenerator<RawRecord<Record<string, unknown>>> {
+  for await (const j of jsonObjects(splitLines(fileBytes(unit.path, ctx), maxLineBytes), ctx.reject, opts)) {
+    yield { location: j.location, id: `${unit.display}:${j.no}`, record: j.record };
   }
 }

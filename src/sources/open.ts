@@ -1,7 +1,7 @@
 /**
  * Open the configured sources: expand their paths into input units, take this rank's share, and give
- * each source a lazy document stream over its units. A source with no input at all is a setup error;
- * a listed file that is missing is a reject.
+ * each source a lazy document stream over its units, read by its kind's reader from the registry below.
+ * A source with no input at all is a setup error; a listed file that is missing is a reject.
  */
 import type { Document, SourceKind } from '../core/model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
@@ -11,14 +11,14 @@ import type { Stats } from '../core/stats.js';
 import { ShardloomError } from '../core/errors.js';
 import { expandPaths, type InputUnit } from './units.js';
 import { assignUnits } from './assign.js';
-import type { SourceContext, SourceReader } from './types.js';
+import { readUnits, sourceContext, type SourceReader } from './reader.js';
 import { textReader } from './text.js';
 import { captionReader } from './caption.js';
 import { interleavedReader } from './interleaved.js';
 import { videoReader } from './video.js';
 
 /** One reader per source kind; a kind without a reader is a compile error here. */
-const readers = {
+export const readers = {
   text: textReader,
   caption: captionReader,
   interleaved: interleavedReader,
@@ -51,27 +51,8 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
     for (const m of missing) ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
     const mine = assignUnits(units, ctx.rank, ctx.worldSize);
-    out.push({
-      name: src.name,
-      kind: src.kind,
-      weight: src.weight ?? 1,
-      units: mine,
-      documents: () => readUnits(reader, src, mine, ctx),
-    });
+    const sctx = sourceContext(src.name, ctx);
+    out.push({ name: src.name, kind: src.kind, weight: src.weight ?? 1, units: mine, documents: () => readUnits(reader, src, mine, sctx) });
   }
   return out;
-}
-
-async function* readUnits(reader: SourceReader<Source>, src: Source, units: InputUnit[], ctx: OpenContext): AsyncGenerator<Document> {
-  const sctx: SourceContext = {
-    signal: ctx.signal,
-    // Counted apart too: a record rejected here never became a document (stats' records.read adds them).
-    reject: (r) => { ctx.stats?.incSource(src.name, 'rejects.read'); ctx.rejects.reject({ ...r, source: src.name }); },
-    count: (name, n = 1) => { ctx.stats?.inc(name, n); ctx.stats?.incSource(src.name, name, n); },
-    warn: (message) => ctx.log.warn(`source "${src.name}": ${message}`),
-  };
-  for (const unit of units) {
-    if (ctx.signal.aborted) return;
-    yield* reader.read(unit, src, sctx);
-  }
 }

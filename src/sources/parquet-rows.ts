@@ -2,9 +2,13 @@
  * Rows of a Parquet file, one row group at a time (bounded memory), read with hyparquet — pure JS,
  * reads by byte range, with the common codecs (zstd, snappy, gzip, brotli, lz4) from hyparquet-compressors.
  * Un-annotated BYTE_ARRAY columns stay bytes (image columns); UTF8/STRING columns come back as strings.
+ * `parquetRecords` is the records hook every Parquet format uses; a file that cannot be read throws
+ * ParquetFileError (a `parquet.unreadable` reject).
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import type { RawRecord } from './reader.js';
+import type { InputUnit } from './units.js';
 
 export class ParquetFileError extends Error {}
 
@@ -39,5 +43,16 @@ export async function* parquetRowGroups(path: string, columns: string[]): AsyncG
     }
     yield { firstRow: start, rows };
     start += n;
+  }
+}
+
+/** The records hook of a Parquet unit: one record per row, at `row N` (0-based), with id `file:rowN`. */
+export async function* parquetRecords(unit: InputUnit, columns: string[], onRow?: (row: number) => void): AsyncGenerator<RawRecord<Record<string, unknown>>> {
+  for await (const batch of parquetRowGroups(unit.path, columns)) {
+    for (const [i, record] of batch.rows.entries()) {
+      const row = batch.firstRow + i;
+      onRow?.(row);
+      yield { location: `row ${row}`, id: `${unit.display}:row${row}`, record };
+    }
   }
 }

@@ -1,138 +1,92 @@
 /**
- * Text sources: JSONL (optionally .gz / .zst), Parquet (one column), plain .txt (one document per file).
- * One document = one text segment.
+ * Text sources: JSONL (optionally .gz / .zst; one document per line), Parquet (one column; one per row) and
+ * plain .txt (one document per file). A document is one text segment. Ids: the `idField` value when set,
+ * else `file:line` / `file:rowN` / the file's path. Errors that stop a JSONL or Parquet file are placed
+ * after the last line or row read.
  */
 import { stat } from 'node:fs/promises';
-import type { Document } from '../core/model.js';
 import type { TextSource } from '../config/types.js';
-import type { SourceContext, SourceReader } from './types.js';
-import type { InputUnit } from './units.js';
-import { DecompressError, decodeUtf8, fileBytes, jsonObjects, splitLines, stripCompression } from './lines.js';
-import { ParquetFileError, parquetRowGroups } from './parquet-rows.js';
+import { type Format, type Rejection, sourceReader } from './reader.js';
+import { decodeUtf8, fileBytes, jsonlRecords, stripCompression } from './lines.js';
+import { parquetRecords } from './parquet-rows.js';
 
-export type TextFormat = 'jsonl' | 'parquet' | 'txt';
+const maxBytes = (cfg: TextSource) => cfg.maxDocumentBytes ?? 64 << 20;
 
-export function textFormatOf(path: string, configured: TextSource['format']): TextFormat | null {
-  if (configured && configured !== 'auto') return configured;
-  const p = stripCompression(path).toLowerCase();
-  if (/\.(jsonl|ndjson|json)$/.test(p)) return 'jsonl';
-  if (p.endsWith('.parquet')) return 'parquet';
-  if (p.endsWith('.txt')) return 'txt';
+/** Why a value cannot be a document's text; null when it can. */
+function textProblem(value: unknown, field: string, max: number): Rejection | null {
+  if (value === undefined || value === null) return { reason: 'field.missing', detail: `no "${field}" field` };
+  if (typeof value !== 'string') return { reason: 'field.type', detail: `"${field}" is ${Array.isArray(value) ? 'an array' : typeof value}, expected a string` };
+  if (value.trim().length === 0) return { reason: 'text.empty', detail: 'empty document' };
+  if (value.length > max) return { reason: 'text.too_large', detail: `${value.length} characters > maxDocumentBytes ${max}` };
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) return { reason: 'text.invalid_utf16', detail: 'lone surrogate in the text' };
   return null;
 }
 
-export const textReader: SourceReader<TextSource> = {
-  async *read(unit, cfg, ctx) {
-    const format = textFormatOf(unit.path, cfg.format);
-    const reject = (location: string, reason: string, detail?: string) => ctx.reject({ file: unit.display, location, reason, detail });
-    if (!format) {
-      reject('file', 'file.unknown_format', 'extension is not .jsonl/.json/.ndjson[.gz|.zst], .parquet or .txt; set format: in the source');
-      return;
-    }
-    if (format === 'jsonl') yield* readJsonl(unit, cfg, ctx, reject);
-    else if (format === 'parquet') yield* readParquet(unit, cfg, reject);
-    else yield* readTxt(unit, cfg, reject, ctx);
+/** A record (a JSONL object or a Parquet row) → a document of its `field`, with the `idField` id when there is one. */
+function recordText(record: Record<string, unknown>, value: unknown, cfg: TextSource) {
+  const field = cfg.field ?? 'text';
+  const problem = textProblem(value, field, maxBytes(cfg));
+  if (problem) return problem;
+  const id = cfg.idField ? record[cfg.idField] : undefined;
+  return { segments: [{ type: 'text' as const, text: value as string }], id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
+}
+
+const jsonl: Format<TextSource, Record<string, unknown>> = {
+  records(unit, cfg, ctx) {
+    ctx.position = 'after line 0';
+    // A JSON line may be a few bytes longer than its text (quotes, escapes, other fields).
+    return jsonlRecords(unit, ctx, maxBytes(cfg) * 2 + 4096, {
+      tooLong: (n) => `line of ${n} bytes > 2 × maxDocumentBytes`,
+      onLine: (no) => (ctx.position = `after line ${no}`),
+    });
+  },
+  toDocument: ({ record }, cfg) => recordText(record, record[cfg.field ?? 'text'], cfg),
+};
+
+const parquet: Format<TextSource, Record<string, unknown>> = {
+  records(unit, cfg, ctx) {
+    const field = cfg.field ?? 'text';
+    return parquetRecords(unit, cfg.idField ? [field, cfg.idField] : [field], (row) => (ctx.position = row === 0 ? 'file' : `after row ${row}`));
+  },
+  toDocument({ record }, cfg) {
+    const field = cfg.field ?? 'text';
+    const raw = record[field];
+    // A BYTE_ARRAY column without a UTF8 annotation comes back as bytes: decode it strictly.
+    const value = raw instanceof Uint8Array ? decodeUtf8(raw) ?? raw : raw;
+    if (value instanceof Uint8Array) return { reason: 'text.invalid_utf8', detail: `"${field}" is not valid UTF-8` };
+    return recordText(record, value, cfg);
   },
 };
 
-type RejectFn = (location: string, reason: string, detail?: string) => void;
-
-function doc(unit: InputUnit, cfg: TextSource, location: string, id: string, text: string): Document {
-  return {
-    id,
-    source: cfg.name,
-    kind: 'text',
-    segments: [{ type: 'text', text }],
-    provenance: { source: cfg.name, file: unit.display, location },
-  };
-}
-
-/** Check a value as a document text; returns the reject reason, or null when usable. */
-function textProblem(value: unknown, field: string, maxBytes: number): [string, string] | null {
-  if (value === undefined || value === null) return ['field.missing', `no "${field}" field`];
-  if (typeof value !== 'string') return ['field.type', `"${field}" is ${Array.isArray(value) ? 'an array' : typeof value}, expected a string`];
-  if (value.trim().length === 0) return ['text.empty', 'empty document'];
-  if (value.length > maxBytes) return ['text.too_large', `${value.length} characters > maxDocumentBytes ${maxBytes}`];
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value)) return ['text.invalid_utf16', 'lone surrogate in the text'];
-  return null;
-}
-
-function idOf(unit: InputUnit, cfg: TextSource, record: Record<string, unknown> | null, fallback: string): string {
-  const v = cfg.idField ? record?.[cfg.idField] : undefined;
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : `${unit.display}:${fallback}`;
-}
-
-async function* readJsonl(unit: InputUnit, cfg: TextSource, ctx: SourceContext, reject: RejectFn): AsyncGenerator<Document> {
-  const field = cfg.field ?? 'text';
-  const max = cfg.maxDocumentBytes ?? 64 << 20;
-  let last = 0;
-  try {
-    // A JSON line may be a few bytes longer than its text (quotes, escapes, other fields).
-    const lines = splitLines(fileBytes(unit.path, ctx), max * 2 + 4096);
-    for await (const j of jsonObjects(lines, reject, (n) => `line of ${n} bytes > 2 × maxDocumentBytes`, (no) => (last = no))) {
-      const problem = textProblem(j.record[field], field, max);
-      if (problem) { reject(j.location, problem[0], problem[1]); continue; }
-      yield doc(unit, cfg, j.location, idOf(unit, cfg, j.record, String(j.no)), j.record[field] as string);
-      if (ctx.signal.aborted) return;
-    }
-  } catch (e) {
-    if (e instanceof DecompressError) reject(`after line ${last}`, `file.${e.compression}_corrupt`, e.message);
-    else if ((e as NodeJS.ErrnoException).code === 'ENOENT') reject('file', 'file.missing', (e as Error).message);
-    else reject(`after line ${last}`, 'file.read_error', (e as Error).message);
-  }
-}
-
-async function* readParquet(unit: InputUnit, cfg: TextSource, reject: RejectFn): AsyncGenerator<Document> {
-  const field = cfg.field ?? 'text';
-  const columns = cfg.idField ? [field, cfg.idField] : [field];
-  let at = 0;
-  try {
-    for await (const batch of parquetRowGroups(unit.path, columns)) {
-      for (let i = 0; i < batch.rows.length; i++) {
-        const row = batch.firstRow + i;
-        at = row;
-        const loc = `row ${row}`;
-        const raw = batch.rows[i][field];
-        // A BYTE_ARRAY column without a UTF8 annotation comes back as bytes: decode it strictly.
-        const value = raw instanceof Uint8Array ? decodeUtf8(raw) ?? raw : raw;
-        if (value instanceof Uint8Array) { reject(loc, 'text.invalid_utf8', `"${field}" is not valid UTF-8`); continue; }
-        const problem = textProblem(value, field, cfg.maxDocumentBytes ?? 64 << 20);
-        if (problem) { reject(loc, problem[0], problem[1]); continue; }
-        yield doc(unit, cfg, loc, idOf(unit, cfg, batch.rows[i], `row${row}`), value as string);
-      }
-    }
-  } catch (e) {
-    if (e instanceof ParquetFileError) reject(at === 0 ? 'file' : `after row ${at}`, 'parquet.unreadable', e.message);
-    else throw e;
-  }
-}
-
-async function* readTxt(unit: InputUnit, cfg: TextSource, reject: RejectFn, ctx: SourceContext): AsyncGenerator<Document> {
-  const max = cfg.maxDocumentBytes ?? 64 << 20;
-  let size: number;
-  try {
-    size = (await stat(unit.path)).size;
-  } catch (e) {
-    reject('file', 'file.missing', (e as Error).message);
-    return;
-  }
-  // An uncompressed file larger than the limit is refused from its size, without reading it.
-  if (size > max && !/\.(gz|zst)$/.test(unit.path)) { reject('file', 'text.too_large', `${size} bytes > maxDocumentBytes ${max}`); return; }
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
+const txt: Format<TextSource, Uint8Array> = {
+  async *records(unit, cfg, ctx) {
+    const max = maxBytes(cfg);
+    // An uncompressed file larger than the limit is refused from its size, without reading it.
+    const { size } = await stat(unit.path);
+    if (size > max && !/\.(gz|zst)$/.test(unit.path)) return ctx.reject('file', 'text.too_large', `${size} bytes > maxDocumentBytes ${max}`);
+    const parts: Uint8Array[] = [];
+    let total = 0;
     for await (const chunk of fileBytes(unit.path, ctx)) {
       total += chunk.length;
-      if (total > max * 4) { reject('file', 'text.too_large', `more than ${max * 4} bytes`); return; }
+      if (total > max * 4) return ctx.reject('file', 'text.too_large', `more than ${max * 4} bytes`);
       parts.push(chunk);
     }
-  } catch (e) {
-    reject('file', e instanceof DecompressError ? `file.${e.compression}_corrupt` : 'file.read_error', (e as Error).message);
-    return;
-  }
-  const text = decodeUtf8(Buffer.concat(parts));
-  if (text === null) { reject('file', 'text.invalid_utf8', 'file is not valid UTF-8'); return; }
-  const problem = textProblem(text, 'text', max);
-  if (problem) { reject('file', problem[0], problem[1]); return; }
-  yield doc(unit, cfg, 'file', unit.display, text);
-}
+    yield { location: 'file', id: unit.display, record: Buffer.concat(parts) };
+  },
+  toDocument({ record }, cfg) {
+    const text = decodeUtf8(record);
+    if (text === null) return { reason: 'text.invalid_utf8', detail: 'file is not valid UTF-8' };
+    return textProblem(text, 'text', maxBytes(cfg)) ?? { segments: [{ type: 'text', text }] };
+  },
+};
+
+export const textReader = sourceReader<TextSource, 'jsonl' | 'parquet' | 'txt'>({
+  kind: 'text',
+  formatOf(path, cfg) {
+    if (cfg.format && cfg.format !== 'auto') return cfg.format;
+    const p = stripCompression(path).toLowerCase();
+    return /\.(jsonl|ndjson|json)$/.test(p) ? 'jsonl' : p.endsWith('.parquet') ? 'parquet' : p.endsWith('.txt') ? 'txt' : null;
+  },
+  unknownFormat: 'extension is not .jsonl/.json/.ndjson[.gz|.zst], .parquet or .txt; set format: in the source',
+  formats: { jsonl, parquet, txt },
+});

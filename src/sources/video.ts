@@ -1,28 +1,19 @@
 /**
- * Video sources: clip files with a sidecar caption (`clip.mp4` + `clip.txt`, or `clip.json` with
- * `caption`), or a JSONL manifest of `{video, caption, clip?: [start, end]}` (paths relative to the
- * manifest). A document is one video segment then its caption; the media stage samples and tiles frames.
+ * Video sources: clip files with a sidecar caption (`clip.mp4` + `clip.txt`, or `clip.json` with `caption`
+ * or `text`; id: the clip's path), or a JSONL manifest of `{video, caption, clip?: [start, end]}` (paths
+ * relative to the manifest; id `manifest:line`). A document is one video segment then its caption; the
+ * clip itself is opened only by the media stage, which samples and tiles its frames.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Document } from '../core/model.js';
 import type { VideoSource } from '../config/types.js';
-import type { SourceReader } from './types.js';
-import type { InputUnit } from './units.js';
-import { decodeUtf8, fileBytes, splitLines, DecompressError } from './lines.js';
+import { type Draft, type Format, sourceReader } from './reader.js';
+import { decodeUtf8, jsonlRecords } from './lines.js';
 
-type RejectFn = (location: string, reason: string, detail?: string) => void;
-
-function doc(unit: InputUnit, cfg: VideoSource, location: string, id: string, path: string, caption: string, clip?: [number, number]): Document {
-  return {
-    id,
-    source: cfg.name,
-    kind: 'video',
-    // The caption follows the frame lines after a newline (DESIGN.md).
-    segments: [{ type: 'video', path, clip }, { type: 'text', text: '\n' + caption.trim() }],
-    provenance: { source: cfg.name, file: unit.display, location },
-  };
+function clipDoc(path: string, caption: string, clip?: [number, number]): Draft {
+  // The caption follows the frame lines after a newline (DESIGN.md).
+  return { segments: [{ type: 'video', path, clip }, { type: 'text', text: '\n' + caption.trim() }] };
 }
 
 async function sidecarCaption(clipPath: string): Promise<string | null> {
@@ -47,39 +38,36 @@ function validClip(c: unknown): [number, number] | string | undefined {
   return [c[0], c[1]];
 }
 
-export const videoReader: SourceReader<VideoSource> = {
-  async *read(unit, cfg, ctx) {
-    const reject: RejectFn = (location, reason, detail) => ctx.reject({ file: unit.display, location, reason, detail });
-    const manifest = cfg.format === 'manifest' || (cfg.format !== 'files' && /\.(jsonl|ndjson)(\.(gz|zst))?$/i.test(unit.path));
-    if (!manifest) {
-      const caption = await sidecarCaption(unit.path);
-      if (!caption || !caption.trim()) return reject('file', 'caption.missing', 'no sidecar caption (.txt, or .json with "caption")');
-      yield doc(unit, cfg, 'file', unit.display, unit.path, caption);
-      return;
-    }
-    try {
-      for await (const line of splitLines(fileBytes(unit.path, ctx), 1 << 20)) {
-        const loc = `line ${line.no}`;
-        const str = line.tooLong ? null : decodeUtf8(line.bytes);
-        if (str === null) { reject(loc, line.tooLong ? 'text.too_large' : 'text.invalid_utf8', 'unusable manifest line'); continue; }
-        if (!str.trim()) continue;
-        let rec: { video?: unknown; caption?: unknown; clip?: unknown };
-        try {
-          rec = JSON.parse(str);
-        } catch (e) {
-          reject(loc, 'json.malformed', (e as Error).message);
-          continue;
-        }
-        if (typeof rec.video !== 'string' || !rec.video) { reject(loc, 'video.missing', 'no "video" path'); continue; }
-        if (typeof rec.caption !== 'string' || !rec.caption.trim()) { reject(loc, 'caption.missing', 'no "caption"'); continue; }
-        const clip = validClip(rec.clip);
-        if (typeof clip === 'string') { reject(loc, 'video.bad_clip', clip); continue; }
-        const path = isAbsolute(rec.video) ? rec.video : join(dirname(unit.path), rec.video);
-        if (!existsSync(path)) { reject(loc, 'video.missing', `${rec.video} does not exist`); continue; }
-        yield doc(unit, cfg, loc, `${unit.display}:${line.no}`, path, rec.caption, clip);
-      }
-    } catch (e) {
-      reject('file', e instanceof DecompressError ? `file.${e.compression}_corrupt` : 'file.read_error', (e as Error).message);
-    }
+/** A clip file: one record, its sidecar caption. */
+const files: Format<VideoSource, string | null> = {
+  async *records(unit) {
+    yield { location: 'file', id: unit.display, record: await sidecarCaption(unit.path) };
+  },
+  toDocument({ record: caption }, _cfg, ctx) {
+    if (!caption || !caption.trim()) return { reason: 'caption.missing', detail: 'no sidecar caption (.txt, or .json with "caption")' };
+    return clipDoc(ctx.unit.path, caption);
   },
 };
+
+const NO_VIDEO = { reason: 'video.missing', detail: 'no "video" path' };
+
+const manifest: Format<VideoSource, Record<string, unknown>> = {
+  records: (unit, _cfg, ctx) => jsonlRecords(unit, ctx, 1 << 20, { tooLong: () => 'unusable manifest line', invalidUtf8: 'unusable manifest line', notObject: NO_VIDEO }),
+  toDocument({ record: rec }, _cfg, ctx) {
+    if (typeof rec.video !== 'string' || !rec.video) return NO_VIDEO;
+    if (typeof rec.caption !== 'string' || !rec.caption.trim()) return { reason: 'caption.missing', detail: 'no "caption"' };
+    const clip = validClip(rec.clip);
+    if (typeof clip === 'string') return { reason: 'video.bad_clip', detail: clip };
+    const path = isAbsolute(rec.video) ? rec.video : join(dirname(ctx.unit.path), rec.video);
+    if (!existsSync(path)) return { reason: 'video.missing', detail: `${rec.video} does not exist` };
+    return clipDoc(path, rec.caption, clip);
+  },
+};
+
+export const videoReader = sourceReader<VideoSource, 'files' | 'manifest'>({
+  kind: 'video',
+  formatOf(path, cfg) {
+    return cfg.format === 'manifest' || (cfg.format !== 'files' && /\.(jsonl|ndjson)(\.(gz|zst))?$/i.test(path)) ? 'manifest' : 'files';
+  },
+  formats: { files, manifest },
+});

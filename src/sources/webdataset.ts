@@ -1,7 +1,8 @@
 /**
  * WebDataset tars as img2dataset writes them: `{key}.jpg|png|webp|…`, `{key}.txt`, `{key}.json`, members of
  * one key adjacent. The key is everything up to the *first* dot of the member's basename (keys with dots
- * break readers that split at the last dot). Read as a stream: one sample in memory at a time.
+ * break readers that split at the last dot). Read as a stream: one sample in memory at a time. A tar that
+ * cannot be read (or a .tgz that cannot be gunzipped) throws TarError, a `tar.unreadable` reject.
  */
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
@@ -9,6 +10,9 @@ import { extract } from 'tar-stream';
 import { createGunzip } from 'node:zlib';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'bmp'];
+
+/** The tar (or its gzip layer) is unreadable; samples before the problem were already yielded. */
+export class TarError extends Error {}
 
 export interface WdsSample {
   key: string;
@@ -28,16 +32,18 @@ export function splitMemberName(name: string): { key: string; ext: string } | nu
 export async function* wdsSamples(path: string, maxMemberBytes: number): AsyncGenerator<WdsSample> {
   const ex = extract();
   const input = createReadStream(path);
-  (/\.(tgz|tar\.gz)$/.test(path) ? input.pipe(createGunzip()) : input).pipe(ex);
+  const gunzip = /\.(tgz|tar\.gz)$/.test(path) ? createGunzip() : null;
+  (gunzip ? input.pipe(gunzip) : input).pipe(ex);
+  // pipe() does not pass errors on: without these a broken .tgz would leave the extractor waiting forever.
   input.on('error', (e) => ex.destroy(e));
+  gunzip?.on('error', (e) => ex.destroy(e));
   let cur: WdsSample | null = null;
   try {
     for await (const entry of ex) {
       const h = entry.header;
       const parts = h.type === 'file' ? splitMemberName(h.name) : null;
       if (!parts || (h.size ?? 0) > maxMemberBytes) {
-        entry.resume();
-        await new Promise<void>((r) => entry.on('end', () => r()));
+        for await (const _ of entry); // skipped (and an error while skipping is not waited on forever)
         continue;
       }
       const chunks: Buffer[] = [];
@@ -50,6 +56,9 @@ export async function* wdsSamples(path: string, maxMemberBytes: number): AsyncGe
       cur.files.set(parts.ext, Buffer.concat(chunks));
     }
     if (cur) yield cur;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+    throw new TarError((e as Error).message, { cause: e });
   } finally {
     input.destroy();
   }

@@ -7,6 +7,7 @@ import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCompute, probeCuda, CUDA_PROBE_ARGS } from '../../src/compute/index.js';
 import { cudaTileArgs } from '../../src/compute/cuda.js';
+import { describeTileEncoder } from '../../src/compute/cpu.js';
 import { findBinary } from '../../src/compute/ffmpeg.js';
 import type { Logger } from '../../src/core/log.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -31,7 +32,9 @@ describe('backend selection', () => {
     logs.length = 0;
     const b = await createCompute({ backend: 'auto' }, log, { FFMPEG_PATH: noCuda, PATH: '' });
     expect(b.name).toBe('cpu');
-    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected; JPEG tiles: libjpeg-turbo \(libturbojpeg\.so\.0\)/);
+    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected; JPEG tiles: /);
+    // Which encoder depends on the machine (libturbojpeg0 or not): the log says the one this machine has.
+    expect(logs.join('\n')).toContain(`JPEG tiles: ${describeTileEncoder()}`);
   });
 
   test('cuda where there is none is a clear error; cpu never probes', async () => {
@@ -44,6 +47,9 @@ describe('backend selection', () => {
     const b = await createCompute({ backend: 'auto' }, log, { FFMPEG_PATH: withCuda, PATH: '' });
     expect(b.name).toBe('cuda');
     expect(logs[0]).toMatch(/compute: cuda backend \(NVDEC \+ scale_cuda/);
+    // Video frames have no GPU path yet: the backend says so, in the log and in `frames`.
+    expect(logs[0]).toMatch(/video frames: CPU fallback \(the cuda backend has no frame path/);
+    expect(b.frames).toBe('cpu');
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(dir, 'cuda', 'args'), 'utf8').trim()).toBe(CUDA_PROBE_ARGS.join(' '));
   });

@@ -181,7 +181,7 @@ describe('cuda backend: the same reasons where it decodes', () => {
     const ffmpeg = join(dir, 'ffmpeg');
     writeFileSync(ffmpeg, `#!/bin/sh\ntouch '${ran}'\necho "Invalid data found when processing input" >&2\nexit 1\n`);
     chmodSync(ffmpeg, 0o755);
-    const cuda = cudaBackend(ffmpeg, 0, 10_000);
+    const cuda = cudaBackend(ffmpeg, 0, { timeoutMs: 10_000 });
     expect(await reasonOf(cuda.tileImage(cut(f.jpeg, f.jpeg.length - 2), opts))).toBe('image.truncated');
     expect(await reasonOf(cuda.tileImage(cut(f.webp, f.webp.length >> 1), opts))).toBe('image.truncated');
     expect(await reasonOf(cuda.tileImage(Buffer.from('<html>not a picture</html>'), opts))).toBe('image.decode');

@@ -1,18 +1,33 @@
+/**
+ * Read a source the way a run does, for tests: `openSources` expands the paths and rejects listed files
+ * that are missing, the kind's reader reads every unit, and the run's own reject sink, stats and logger
+ * collect what happened. Nothing here makes a reject itself.
+ */
 import type { Document } from '../../src/core/model.js';
-import type { Source } from '../../src/config/types.js';
-import type { RejectRecord } from '../../src/core/rejects.js';
-import type { SourceReader } from '../../src/sources/types.js';
-import { expandPaths } from '../../src/sources/units.js';
+import type { ResolvedConfig, Source } from '../../src/config/types.js';
+import { Rejects } from '../../src/core/rejects.js';
+import { Stats } from '../../src/core/stats.js';
+import { silentLogger } from '../../src/core/log.js';
+import { openSources, readers } from '../../src/sources/open.js';
+import type { SourceReader } from '../../src/sources/reader.js';
 
-/** Read every document of a source config through one reader, collecting rejects. */
-export async function readAll<C extends Source>(reader: SourceReader<C>, cfg: C, baseDir: string) {
+/** Every document and reject of one source config (paths relative to `baseDir`), with its warnings and counters. */
+export async function readSource(cfg: Source, baseDir: string) {
+  const stats = new Stats();
+  const rejects = new Rejects(stats, undefined, 0, true);
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+  const config = { sources: [cfg], baseDir } as Pick<ResolvedConfig, 'sources' | 'baseDir'> as ResolvedConfig;
+  const [src] = await openSources(config, { rank: 0, worldSize: 1, rejects, signal: new AbortController().signal, log, stats });
   const docs: Document[] = [];
-  const rejects: RejectRecord[] = [];
-  const { units, missing } = await expandPaths(cfg.name, cfg.paths, baseDir);
-  for (const m of missing) rejects.push({ source: cfg.name, file: m, location: 'file', reason: 'file.missing' });
-  const ctx = { signal: new AbortController().signal, reject: (r: Omit<RejectRecord, 'source'>) => rejects.push({ ...r, source: cfg.name }) };
-  for (const u of units) for await (const d of reader.read(u, cfg, ctx)) docs.push(d);
-  return { docs, rejects, units };
+  for await (const d of src.documents()) docs.push(d);
+  return { docs, ids: docs.map((d) => d.id), rejects: rejects.records, units: src.units, warnings, stats };
+}
+
+/** `readSource`, for tests that name the reader: it must be the one registered for the config's kind. */
+export async function readAll<C extends Source>(reader: SourceReader<C>, cfg: C, baseDir: string) {
+  if ((readers as Record<string, unknown>)[cfg.kind] !== reader) throw new Error(`readAll: the reader given is not the ${cfg.kind} reader`);
+  return readSource(cfg, baseDir);
 }
 
 export const texts = (docs: Document[]) => docs.map((d) => (d.segments[0] as { text: string }).text);

@@ -1,5 +1,10 @@
+/**
+ * The caption reader's own cases beyond the conformance suite: WebDataset keys (first dot), brace ranges,
+ * member rejects; JSONL / CSV / Parquet tables with paths, URLs and image bytes.
+ */
 import { describe, expect, test } from 'vitest';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { captionReader } from '../../src/sources/caption.js';
@@ -49,6 +54,12 @@ describe('caption pairs: WebDataset', () => {
     writeFileSync(join(dir, 'junk.tar'), Buffer.alloc(3000, 7));
     const junk = await readAll(captionReader, src(['junk.tar']), dir);
     expect(junk.rejects.map((r) => r.reason)).toEqual(['tar.unreadable']);
+    // A .tgz whose gzip layer is broken: a reject too (it used to leave the tar reader waiting forever).
+    const tgz = gzipSync(readFileSync(join(dir, 'bad.tar')));
+    tgz.fill(0x55, 20, 60);
+    writeFileSync(join(dir, 'broken.tgz'), tgz);
+    const broken = await readAll(captionReader, src(['broken.tgz']), dir);
+    expect(broken.rejects.map((r) => [r.file, r.location, r.reason])).toEqual([['broken.tgz', 'file', 'tar.unreadable']]);
   });
 });
 

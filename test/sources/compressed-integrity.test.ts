@@ -9,17 +9,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decompress } from 'fzstd';
-import { textReader } from '../../src/sources/text.js';
-import { captionReader } from '../../src/sources/caption.js';
 import { fileBytes } from '../../src/sources/lines.js';
-import { expandPaths } from '../../src/sources/units.js';
 import type { CaptionSource, Source, TextSource } from '../../src/config/types.js';
-import type { Document } from '../../src/core/model.js';
 import type { RejectRecord } from '../../src/core/rejects.js';
-import type { SourceReader } from '../../src/sources/types.js';
 import { runPipeline } from '../../src/run.js';
 import { silentLogger } from '../../src/core/log.js';
 import { tempDir } from '../helpers/tmp.js';
+import { readSource } from '../helpers/read-source.js';
 import { duck, lit } from '../helpers/duckdb.js';
 
 const dir = tempDir();
@@ -37,16 +33,8 @@ function records(from: number, to: number): string {
 }
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
 
-async function read<C extends Source>(reader: SourceReader<C>, cfg: C) {
-  const docs: Document[] = [];
-  const rejects: RejectRecord[] = [];
-  const warnings: string[] = [];
-  const { units } = await expandPaths(cfg.name, cfg.paths, dir);
-  const ctx = { signal: new AbortController().signal, reject: (r: Omit<RejectRecord, 'source'>) => rejects.push({ ...r, source: cfg.name }), warn: (m: string) => warnings.push(m) };
-  for (const u of units) for await (const d of reader.read(u, cfg, ctx)) docs.push(d);
-  return { docs, ids: docs.map((d) => d.id), rejects, warnings };
-}
-const text = (name: string) => read(textReader, { name: 't', kind: 'text', paths: [name], idField: 'id' } as TextSource);
+const read = (cfg: Source) => readSource(cfg, dir);
+const text = (name: string) => read({ name: 't', kind: 'text', paths: [name], idField: 'id' } as TextSource);
 
 const flip = (b: Uint8Array, at: number, mask = 0x10) => {
   const c = Buffer.from(b);
@@ -154,7 +142,7 @@ describe('corrupt zstd', () => {
     const c1 = zstd(caps.slice(0, caps.indexOf('\n', 9000) + 1));
     const c2 = zstd(caps.slice(caps.indexOf('\n', 9000) + 1));
     file('caps.jsonl.zst', Buffer.concat([c1, flip(c2, c2.length >> 1, 0x02)]));
-    const cr = await read(captionReader, { name: 'c', kind: 'caption', paths: ['caps.jsonl.zst'], imageField: 'url' } as CaptionSource);
+    const cr = await read({ name: 'c', kind: 'caption', paths: ['caps.jsonl.zst'], imageField: 'url' } as CaptionSource);
     expect(cr.docs.length).toBe(caps.slice(0, caps.indexOf('\n', 9000) + 1).split('\n').length - 1);
     expect(cr.rejects.map((x) => [x.location, x.reason])).toEqual([['file', 'file.zstd_corrupt']]);
   });

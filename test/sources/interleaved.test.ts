@@ -1,3 +1,7 @@
+/**
+ * The interleaved reader's own cases beyond the conformance suite: OBELICS reading order, paragraphs and
+ * END_OF_DOCUMENT splits; MMC4 images before their matched sentence, weak matches dropped and counted; rejects.
+ */
 import { describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,15 +73,13 @@ describe('MMC4', () => {
       }),
       line({ text_list: ['Only text here.'], image_info: [] }),
     ].join('\n'));
-    const counts: Record<string, number> = {};
-    const reader = { read: (u: never, c: never, ctx: never) => interleavedReader.read(u, c, { ...(ctx as object), count: (n: string) => (counts[n] = (counts[n] ?? 0) + 1) } as never) };
-    const { docs, rejects } = await readAll(reader, src(['m.jsonl']), dir);
+    const { docs, rejects, stats } = await readAll(interleavedReader, src(['m.jsonl']), dir);
     expect(rejects).toEqual([]);
     expect(docs.map(shape)).toEqual([
       ['[img2.jpg]', 'A dog.', '[http://m/1.jpg]', '[img3.jpg]', 'It runs. The end.'],
       ['Only text here.'],
     ]);
-    expect(counts).toEqual({ 'images.dropped.similarity': 1, 'images.dropped': 1 });
+    expect(Object.fromEntries(stats.counters)).toEqual({ 'images.dropped.similarity': 1, 'images.dropped': 1 });
     const strict = await readAll(interleavedReader, src(['m.jsonl'], { minSimilarity: 0.29 }), dir);
     expect(shape(strict.docs[0])).toEqual(['A dog.', '[http://m/1.jpg]', 'It runs. The end.']);
   });

@@ -1,3 +1,7 @@
+/**
+ * The text reader's own cases beyond the conformance suite: JSONL (plain, .gz, .zst), Parquet and .txt, id and
+ * text fields, CRLF and blank lines, bounded memory on long lines, and each reject reason.
+ */
 import { describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -119,8 +123,9 @@ describe('text sources: bad input becomes rejects and the rest is read', () => {
     const { readFileSync } = await import('node:fs');
     const full = readFileSync(join(dir, 'good.parquet'));
     writeFileSync(join(dir, 'trunc.parquet'), full.subarray(0, full.length - 30));
-    const missing = await readAll(textReader, src(['nope.jsonl']), dir);
+    const missing = await readAll(textReader, src(['nope.jsonl', 'good.parquet']), dir);
     expect(missing.rejects.map((r) => [r.file, r.reason])).toEqual([['nope.jsonl', 'file.missing']]);
+    expect(texts(missing.docs)).toEqual(['a', 'b']);
     const trunc = await readAll(textReader, src(['trunc.parquet']), dir);
     expect(trunc.rejects.map((r) => r.reason)).toEqual(['parquet.unreadable']);
     const col = await readAll(textReader, src(['good.parquet'], { field: 'body' }), dir);

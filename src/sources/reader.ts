@@ -1,0 +1,141 @@
+/**
+ * The reader base. A source kind picks a format for each file (from `format:` or the extension), and a
+ * format fills two hooks: `records` — the raw records of one unit with their location (a JSONL line, a
+ * Parquet row, a tar sample, a clip) — and `toDocument` — one record → its document(s), or a rejection.
+ * This file owns the rest: the loop over units and records, the document's envelope (source, kind,
+ * provenance), the abort check, the reject function, the per-source reject count, and the one place where
+ * an error that stops a file becomes a reject (file.<compression>_corrupt, parquet.unreadable, …).
+ */
+import type { Document, Segment, SourceKind } from '../core/model.js';
+import type { Source } from '../config/types.js';
+import type { RejectRecord, Rejects } from '../core/rejects.js';
+import type { Stats } from '../core/stats.js';
+import type { Logger } from '../core/log.js';
+import type { InputUnit } from './units.js';
+import { ShardloomError } from '../core/errors.js';
+import { DecompressError } from './lines.js';
+import { ParquetFileError } from './parquet-rows.js';
+import { TarError } from './webdataset.js';
+
+/** Where a source's rejects, counts and warnings go (one per source; see `sourceContext`). */
+export interface SourceContext {
+  reject(r: Omit<RejectRecord, 'source'>): void;
+  /** Count something dropped on purpose (not a reject), e.g. `images.dropped.similarity`. */
+  count?(name: string, n?: number): void;
+  signal: AbortSignal;
+  /** A warning about the input that is not a reject (e.g. a zstd frame without a checksum, once per file). */
+  warn?(message: string): void;
+}
+
+/** A reject inside the file being read: where (`line 3`, `row 0`, `member a.jpg`, `file`), why, what was found. */
+export type RejectFn = (location: string, reason: string, detail?: string) => void;
+
+/** What the hooks see while one unit is read. */
+export interface UnitContext {
+  unit: InputUnit;
+  reject: RejectFn;
+  count(name: string, n?: number): void;
+  warn(message: string): void;
+  signal: AbortSignal;
+  /** Where the reject of an error that stops the file is placed: `file`, unless a format tracks more (`after line 12`). */
+  position: string;
+}
+
+/** A raw record of a unit: where it is, the id its document gets by default, and the record itself. */
+export interface RawRecord<R> { location: string; id: string; record: R }
+
+/** What a record becomes; the base adds source, kind, provenance, and the record's id unless `id` is given. */
+export interface Draft { segments: Segment[]; id?: string; textJoiner?: string }
+
+/** Why a record is not a document. */
+export interface Rejection { reason: string; detail?: string }
+
+/** One input format: the two hooks. */
+export interface Format<C extends Source, R> {
+  /** The records of one unit, in file order. What cannot be parsed it rejects through `ctx.reject`; it throws for the whole file. */
+  records(unit: InputUnit, cfg: C, ctx: UnitContext): AsyncIterable<RawRecord<R>>;
+  /** One record → its document(s), or why not. */
+  toDocument(raw: RawRecord<R>, cfg: C, ctx: UnitContext): Draft | Draft[] | Rejection;
+}
+
+/** A source kind's reader: one unit (a file) → its documents, in file order. It never throws for bad data. */
+export interface SourceReader<C extends Source = Source> {
+  read(unit: InputUnit, cfg: C, ctx: SourceContext): AsyncIterable<Document>;
+}
+
+export interface KindSpec<C extends Source, F extends string> {
+  kind: SourceKind;
+  /** The format of a file (from the source's `format:` or the extension); null when unknown. */
+  formatOf(path: string, cfg: C): F | null;
+  /** Detail of the `file.unknown_format` reject: which extensions are known, and the fix. */
+  unknownFormat?: string;
+  // Each format has its own record type; the pair of hooks agrees on it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  formats: Record<F, Format<C, any>>;
+}
+
+export function sourceReader<C extends Source, F extends string>(spec: KindSpec<C, F>): SourceReader<C> {
+  return {
+    async *read(unit, cfg, sctx) {
+      const ctx: UnitContext = {
+        unit,
+        signal: sctx.signal,
+        position: 'file',
+        reject: (location, reason, detail) => sctx.reject({ file: unit.display, location, reason, detail }),
+        count: (name, n) => sctx.count?.(name, n),
+        warn: (message) => sctx.warn?.(message),
+      };
+      const format = spec.formatOf(unit.path, cfg);
+      if (!format) return ctx.reject('file', 'file.unknown_format', spec.unknownFormat);
+      yield* readFormat(spec.kind, spec.formats[format], cfg, ctx);
+    },
+  };
+}
+
+async function* readFormat<C extends Source, R>(kind: SourceKind, format: Format<C, R>, cfg: C, ctx: UnitContext): AsyncGenerator<Document> {
+  const provenance = (location: string) => ({ source: cfg.name, file: ctx.unit.display, location });
+  try {
+    for await (const raw of format.records(ctx.unit, cfg, ctx)) {
+      const out = format.toDocument(raw, cfg, ctx);
+      if ('reason' in out) { ctx.reject(raw.location, out.reason, out.detail); continue; }
+      for (const d of [out].flat()) {
+        const doc: Document = { id: d.id ?? raw.id, source: cfg.name, kind, segments: d.segments, provenance: provenance(raw.location) };
+        yield d.textJoiner === undefined ? doc : { ...doc, textJoiner: d.textJoiner };
+      }
+      if (ctx.signal.aborted) return;
+    }
+  } catch (e) {
+    // Thrown by the reject sink (too many rejects in a row): it stops the run, it is not about this file.
+    if (e instanceof ShardloomError) throw e;
+    const [reason, location = ctx.position] = fileProblem(e);
+    ctx.reject(location, reason, (e as Error).message);
+  }
+}
+
+/** The one mapping from an error that stops reading a file to its reject reason (and location, when fixed). */
+function fileProblem(e: unknown): [reason: string, location?: string] {
+  if (e instanceof DecompressError) return [`file.${e.compression}_corrupt`];
+  if (e instanceof ParquetFileError) return ['parquet.unreadable'];
+  if (e instanceof TarError) return ['tar.unreadable'];
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ['file.missing', 'file'];
+  return ['file.read_error'];
+}
+
+/** A source's context for a run: its rejects go to the run's sink and are counted apart, as never read. */
+export function sourceContext(name: string, run: { rejects: Rejects; stats?: Stats; log: Logger; signal: AbortSignal }): SourceContext {
+  return {
+    signal: run.signal,
+    // Counted apart too: a record rejected here never became a document (stats' records.read adds them).
+    reject: (r) => { run.stats?.incSource(name, 'rejects.read'); run.rejects.reject({ ...r, source: name }); },
+    count: (counter, n = 1) => { run.stats?.inc(counter, n); run.stats?.incSource(name, counter, n); },
+    warn: (message) => run.log.warn(`source "${name}": ${message}`),
+  };
+}
+
+/** The documents of a source's units, one unit after the other. */
+export async function* readUnits<C extends Source>(reader: SourceReader<C>, cfg: C, units: InputUnit[], ctx: SourceContext): AsyncGenerator<Document> {
+  for (const unit of units) {
+    if (ctx.signal.aborted) return;
+    yield* reader.read(unit, cfg, ctx);
+  }
+}
