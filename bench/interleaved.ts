@@ -15,6 +15,7 @@ import { createLogger } from '../src/core/log.js';
 import { interleavedReader } from '../src/sources/interleaved.js';
 import { expandPaths } from '../src/sources/units.js';
 import { rngFor } from '../src/core/rng.js';
+import { sourceConfig } from '../src/config/load.js';
 import { wordSampler, fmtRatio } from './common.js';
 
 const DOCS = Number(process.argv.find((a, i) => process.argv[i - 1] === '--docs') ?? 400);
@@ -62,7 +63,7 @@ async function main() {
   const file = join(dir, `obelics-${DOCS}.parquet`);
   // Baseline: the rows read into documents, no image work.
   let t0 = performance.now();
-  const cfg = { name: 'web', kind: 'interleaved' as const, paths: [file] as [string] };
+  const cfg = sourceConfig({ name: 'web', kind: 'interleaved' as const, paths: [file] as [string] });
   const { units } = await expandPaths('web', [file], dir);
   let docs = 0;
   for await (const _ of interleavedReader.read(units[0], cfg, { signal: new AbortController().signal, reject() {} })) docs++;

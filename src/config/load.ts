@@ -10,8 +10,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document as YamlDocument } from 'yaml';
 import { ShardloomError, describeValue } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
-import type { PipelineConfig } from './types.gen.js';
-import type { ResolvedConfig } from './types.js';
+import type { PipelineConfig, Source as SourceIn } from './types.gen.js';
+import type { ResolvedConfig, Source } from './types.js';
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 
@@ -58,9 +58,26 @@ export function parseConfig(text: string, file: string): ResolvedConfig {
 }
 
 function resolveConfig(cfg: PipelineConfig, file: string): ResolvedConfig {
-  const resolved = { ...cfg, configPath: file, baseDir: dirname(file) } as unknown as ResolvedConfig;
-  resolved.configHash = configHash(cfg);
-  return resolved;
+  // Ajv fills every default the schema gives but a source's `weight` (declared on SourceCommon, not on each
+  // kind): filled here, after the hash, so that the hash (and the shards that carry it) stay what they were.
+  const hash = configHash(cfg);
+  return { ...cfg, sources: cfg.sources.map(withSourceDefaults), configPath: file, baseDir: dirname(file), configHash: hash } as ResolvedConfig;
+}
+
+const withSourceDefaults = <S extends SourceIn>(src: S) => ({ ...src, weight: src.weight ?? 1 });
+
+/**
+ * One source's config as a run sees it: checked against the schema and with every default filled (what
+ * `loadConfig` does for each source). For code and tests that build a source config themselves.
+ */
+export function sourceConfig<S extends SourceIn>(raw: S): Extract<Source, { kind: S['kind'] }> {
+  const data = { sources: [structuredClone(raw)] };
+  const validate = getValidator();
+  if (!validate(data)) {
+    const problems = dedupeErrors(validate.errors ?? []).filter((e) => e.instancePath.startsWith('/sources'));
+    throw new ShardloomError('CONFIG_INVALID', `source "${raw.name}": ${problems.map((e) => `${e.instancePath.replace('/sources/0', '') || '(source)'} ${e.message}`).join('; ')}`);
+  }
+  return withSourceDefaults(data.sources[0]) as unknown as Extract<Source, { kind: S['kind'] }>;
 }
 
 /** A hash of the resolved settings (defaults filled), stable across key order. */

@@ -5,12 +5,27 @@
  */
 import { resolve } from 'node:path';
 import type {
-  PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate, Source, TextSource, CaptionSource, InterleavedSource, VideoSource,
+  PipelineConfig, Output, Tokenizer, Mix, Pack, V2Pe, Images, Compute, Run, Validate,
+  TextSource as TextSourceIn, CaptionSource as CaptionSourceIn, InterleavedSource as InterleavedSourceIn, VideoSource as VideoSourceIn, ImageStore as ImageStoreIn,
 } from './types.gen.js';
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+/** `T` with the keys `K` (those the schema gives a default) present. */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & Filled<Pick<T, K>>;
 
-export type { PipelineConfig, Source, TextSource, CaptionSource, InterleavedSource, VideoSource };
+// Each source kind after load: every key with a default in the schema is present (tested against the
+// schema in test/config/load.test.ts); keys without a default (idField, imageStore, a store's path …) stay optional.
+export type TextSource = Defaulted<TextSourceIn, 'weight' | 'format' | 'field' | 'maxDocumentBytes'>;
+export type CaptionSource = Defaulted<CaptionSourceIn, 'weight' | 'format' | 'imageField' | 'captionField'>;
+export type ImageStore = Defaulted<ImageStoreIn, 'keyBy' | 'concurrency' | 'timeoutSeconds' | 'retries'>;
+export type InterleavedSource = Defaulted<Omit<InterleavedSourceIn, 'imageStore'>, 'weight' | 'format' | 'onMissingImage' | 'maxImagesPerDoc' | 'tooManyImages' | 'minSimilarity' | 'dedupImages' | 'field'> & {
+  imageStore?: ImageStore;
+  field: Filled<NonNullable<InterleavedSourceIn['field']>>;
+};
+export type VideoSource = Defaulted<VideoSourceIn, 'weight' | 'format' | 'minFrames' | 'maxFrames' | 'sample' | 'dropRepeatedFrames' | 'timeoutSeconds'>;
+export type Source = TextSource | CaptionSource | InterleavedSource | VideoSource;
+
+export type { PipelineConfig };
 
 export interface ResolvedConfig {
   name: string;

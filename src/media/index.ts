@@ -64,5 +64,5 @@ async function policyOf(src: Source, cfg: MediaConfig, i: number): Promise<Media
       throw new ShardloomError('CONFIG_INVALID', `sources[${i}].imageStore: ${(e as Error).message}`, { cause: e });
     }
   }
-  return { store, onImageError: src.onMissingImage ?? 'drop', maxImages: src.maxImagesPerDoc ?? 16, tooMany: src.tooManyImages ?? 'shrink', dedup: src.dedupImages ?? false };
+  return { store, onImageError: src.onMissingImage, maxImages: src.maxImagesPerDoc, tooMany: src.tooManyImages, dedup: src.dedupImages };
 }

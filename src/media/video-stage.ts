@@ -36,7 +36,7 @@ export async function* videoStage(docs: AsyncIterable<Document>, o: VideoStageOp
 }
 
 async function tileClipDocument(doc: Document, o: VideoStageOptions, frames: FrameQueue): Promise<MediaDocument | null> {
-  const timeoutMs = (o.source.timeoutSeconds ?? 120) * 1000;
+  const timeoutMs = o.source.timeoutSeconds * 1000;
   const segments: MediaSegment[] = [];
   for (const seg of doc.segments) {
     if (seg.type !== 'video') {
@@ -46,9 +46,9 @@ async function tileClipDocument(doc: Document, o: VideoStageOptions, frames: Fra
     try {
       const probe = await probeVideo(seg.path, { timeoutMs });
       const rng = rngFor(o.seed, `video/${doc.source}/${doc.id}`);
-      const n = drawFrameCount(o.source.minFrames ?? 8, o.source.maxFrames ?? 32, rng);
+      const n = drawFrameCount(o.source.minFrames, o.source.maxFrames, rng);
       const indices = sampleFrameIndices(n, probe.frames, {
-        sample: (o.source.sample ?? 'middle') as FrameSampling, fps: probe.fps, clip: seg.clip, rng, dropRepeated: o.source.dropRepeatedFrames ?? false,
+        sample: o.source.sample as FrameSampling, fps: probe.fps, clip: seg.clip, rng, dropRepeated: o.source.dropRepeatedFrames,
       });
       if (indices.length === 0) throw new MediaError('video.empty', 'no frame selected (clip window outside the clip?)');
       segments.push({ type: 'video', video: await tileVideo(seg.path, { indices, frames, tileSize: o.tileSize, encoding: o.encoding, quality: o.quality, timeoutMs, probe }) });

@@ -219,11 +219,11 @@ function checkRow(r: Row, special: SpecialIds, where: { shard: string; row: numb
 
 async function checkThresholds(dir: string, cfg: ResolvedConfig, index: IndexJson, m: ValidationReport['measured'], tilesPerImage: number[], fail: (f: ValidationFailure) => void) {
   if (index.configHash !== cfg.configHash) fail({ check: 'config', message: `the shards were built with config ${index.configHash}, ${cfg.configPath} is ${cfg.configHash}` });
-  const total = cfg.sources.reduce((a, s) => a + (s.weight ?? 1), 0);
+  const total = cfg.sources.reduce((a, s) => a + s.weight, 0);
   const tol = cfg.validate.ratioTolerance;
   const renormalized = (index as unknown as { renormalized?: string[] }).renormalized ?? [];
   for (const s of cfg.sources) {
-    const target = (s.weight ?? 1) / total;
+    const target = s.weight / total;
     const got = m.share[s.name] ?? 0;
     if (Math.abs(got - target) > tol) {
       fail({ check: 'ratio', message: `source "${s.name}": realised token share ${(got * 100).toFixed(2)} % vs target ${(target * 100).toFixed(2)} % (tolerance ±${(tol * 100).toFixed(2)} points)${renormalized.includes(s.name) ? ' — it ran out and was renormalized' : ''}` });

@@ -71,8 +71,8 @@ function tableFormat(records: Format<CaptionSource, Record<string, unknown>>['re
   return {
     records,
     toDocument({ record }, cfg, ctx) {
-      const imageField = cfg.imageField ?? 'image';
-      const captionField = cfg.captionField ?? 'caption';
+      const imageField = cfg.imageField;
+      const captionField = cfg.captionField;
       const caption = record[captionField];
       const problem = captionProblem(caption);
       if (problem) return { reason: problem.reason, detail: `${problem.detail} in "${captionField}"` };
@@ -102,7 +102,7 @@ export const captionReader = sourceReader<CaptionSource, 'webdataset' | 'parquet
   unknownFormat: 'extension is not .tar, .parquet, .csv or .jsonl; set format: in the source',
   formats: {
     webdataset,
-    parquet: tableFormat((unit, cfg) => parquetRecords(unit, [cfg.imageField ?? 'image', cfg.captionField ?? 'caption'])),
+    parquet: tableFormat((unit, cfg) => parquetRecords(unit, [cfg.imageField, cfg.captionField])),
     jsonl: tableFormat((unit, _cfg, ctx) => jsonlRecords(unit, ctx, MAX_MEMBER)),
     csv: tableFormat(csvRecords),
   },

@@ -42,7 +42,7 @@ function asText(v: unknown): string | null {
   return null;
 }
 
-const fields = (cfg: InterleavedSource) => ({ images: cfg.field?.images ?? 'images', texts: cfg.field?.texts ?? 'texts' });
+const fields = (cfg: InterleavedSource) => ({ images: cfg.field.images, texts: cfg.field.texts });
 
 const obelics: Format<InterleavedSource, Record<string, unknown>> = {
   records: (unit, cfg) => parquetRecords(unit, Object.values(fields(cfg))),
@@ -87,7 +87,7 @@ const mmc4: Format<InterleavedSource, Record<string, unknown>> = {
       if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx >= sentences.length || !ref) {
         return { reason: 'mmc4.bad_image', detail: `image ${JSON.stringify(im).slice(0, 120)}: needs image_name/raw_url and a matched_text_index in [0, ${sentences.length})` };
       }
-      if (typeof im.matched_sim === 'number' && im.matched_sim < (cfg.minSimilarity ?? 0.24)) { ctx.count('images.dropped.similarity'); ctx.count('images.dropped'); continue; }
+      if (typeof im.matched_sim === 'number' && im.matched_sim < cfg.minSimilarity) { ctx.count('images.dropped.similarity'); ctx.count('images.dropped'); continue; }
       before.set(idx, [...(before.get(idx) ?? []), { kind: 'url', url: ref }]);
     }
     const segs: Segment[] = [];

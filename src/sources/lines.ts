@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { RawRecord, RejectFn, Rejection, UnitContext } from './reader.js';
+import type { RawRecord, RejectFn, Rejection, UnitContext } from './types.js';
 import type { InputUnit } from './units.js';
 import { loadCreate64, ZstdFrameError, ZstdFrames } from './zstd-frames.js';
 

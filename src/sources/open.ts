@@ -47,12 +47,14 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
         `sources[${i}] ("${src.name}"): no input files — ${[...missing, ...emptyGlobs].map((p) => `"${p}"`).join(', ')} matched nothing (paths are relative to ${cfg.baseDir})`,
       );
     }
-    for (const m of missing) ctx.stats?.incSource(src.name, 'rejects.read');
-    for (const m of missing) ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
+    for (const m of missing) {
+      ctx.stats?.incSource(src.name, 'rejects.read'); // a record that never became a document (stats' records.read)
+      ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
+    }
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
     const mine = assignUnits(units, ctx.rank, ctx.worldSize);
     const sctx = sourceContext(src.name, ctx);
-    out.push({ name: src.name, kind: src.kind, weight: src.weight ?? 1, units: mine, documents: () => readUnits(reader, src, mine, sctx) });
+    out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: () => readUnits(reader, src, mine, sctx) });
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import type { RawRecord } from './reader.js';
+import type { RawRecord } from './types.js';
 import type { InputUnit } from './units.js';
 
 export class ParquetFileError extends Error {}

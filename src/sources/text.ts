@@ -10,8 +10,6 @@ import { type Format, type Rejection, sourceReader } from './reader.js';
 import { decodeUtf8, fileBytes, jsonlRecords, stripCompression } from './lines.js';
 import { parquetRecords } from './parquet-rows.js';
 
-const maxBytes = (cfg: TextSource) => cfg.maxDocumentBytes ?? 64 << 20;
-
 /** Why a value cannot be a document's text; null when it can. */
 function textProblem(value: unknown, field: string, max: number): Rejection | null {
   if (value === undefined || value === null) return { reason: 'field.missing', detail: `no "${field}" field` };
@@ -24,8 +22,8 @@ function textProblem(value: unknown, field: string, max: number): Rejection | nu
 
 /** A record (a JSONL object or a Parquet row) → a document of its `field`, with the `idField` id when there is one. */
 function recordText(record: Record<string, unknown>, value: unknown, cfg: TextSource) {
-  const field = cfg.field ?? 'text';
-  const problem = textProblem(value, field, maxBytes(cfg));
+  const field = cfg.field;
+  const problem = textProblem(value, field, cfg.maxDocumentBytes);
   if (problem) return problem;
   const id = cfg.idField ? record[cfg.idField] : undefined;
   return { segments: [{ type: 'text' as const, text: value as string }], id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };
@@ -35,21 +33,21 @@ const jsonl: Format<TextSource, Record<string, unknown>> = {
   records(unit, cfg, ctx) {
     ctx.position = 'after line 0';
     // A JSON line may be a few bytes longer than its text (quotes, escapes, other fields).
-    return jsonlRecords(unit, ctx, maxBytes(cfg) * 2 + 4096, {
+    return jsonlRecords(unit, ctx, cfg.maxDocumentBytes * 2 + 4096, {
       tooLong: (n) => `line of ${n} bytes > 2 × maxDocumentBytes`,
       onLine: (no) => (ctx.position = `after line ${no}`),
     });
   },
-  toDocument: ({ record }, cfg) => recordText(record, record[cfg.field ?? 'text'], cfg),
+  toDocument: ({ record }, cfg) => recordText(record, record[cfg.field], cfg),
 };
 
 const parquet: Format<TextSource, Record<string, unknown>> = {
   records(unit, cfg, ctx) {
-    const field = cfg.field ?? 'text';
+    const field = cfg.field;
     return parquetRecords(unit, cfg.idField ? [field, cfg.idField] : [field], (row) => (ctx.position = row === 0 ? 'file' : `after row ${row}`));
   },
   toDocument({ record }, cfg) {
-    const field = cfg.field ?? 'text';
+    const field = cfg.field;
     const raw = record[field];
     // A BYTE_ARRAY column without a UTF8 annotation comes back as bytes: decode it strictly.
     const value = raw instanceof Uint8Array ? decodeUtf8(raw) ?? raw : raw;
@@ -60,7 +58,7 @@ const parquet: Format<TextSource, Record<string, unknown>> = {
 
 const txt: Format<TextSource, Uint8Array> = {
   async *records(unit, cfg, ctx) {
-    const max = maxBytes(cfg);
+    const max = cfg.maxDocumentBytes;
     // An uncompressed file larger than the limit is refused from its size, without reading it.
     const { size } = await stat(unit.path);
     if (size > max && !/\.(gz|zst)$/.test(unit.path)) return ctx.reject('file', 'text.too_large', `${size} bytes > maxDocumentBytes ${max}`);
@@ -76,7 +74,7 @@ const txt: Format<TextSource, Uint8Array> = {
   toDocument({ record }, cfg) {
     const text = decodeUtf8(record);
     if (text === null) return { reason: 'text.invalid_utf8', detail: 'file is not valid UTF-8' };
-    return textProblem(text, 'text', maxBytes(cfg)) ?? { segments: [{ type: 'text', text }] };
+    return textProblem(text, 'text', cfg.maxDocumentBytes) ?? { segments: [{ type: 'text', text }] };
   },
 };
 

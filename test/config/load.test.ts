@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadConfig, parseConfig, configHash } from '../../src/config/load.js';
+import { loadConfig, parseConfig, configHash, pipelineSchema, sourceConfig } from '../../src/config/load.js';
 import { ShardloomError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -92,3 +92,36 @@ describe('config: one source of truth', () => {
     }
   });
 });
+
+describe('config: defaults are filled once, at load', () => {
+  type Def = { properties?: Record<string, { default?: unknown; $ref?: string }> };
+  const defs = (pipelineSchema() as { definitions: Record<string, Def> }).definitions;
+  const defaults = (name: string) => Object.entries(defs[name].properties ?? {}).filter(([, p]) => p.default !== undefined).map(([k]) => k);
+
+  test('every key the schema gives a default is present in each loaded source (and in its image store), weight included', () => {
+    const cfg = parseConfig([
+      'sources:', '  - {name: t, kind: text, paths: [x]}', '  - {name: c, kind: caption, paths: [x]}',
+      '  - {name: i, kind: interleaved, paths: [x], imageStore: {type: http}}', '  - {name: v, kind: video, paths: [x]}',
+    ].join('\n'), '/tmp/defaults.yaml');
+    const kinds: Record<string, string> = { text: 'TextSource', caption: 'CaptionSource', interleaved: 'InterleavedSource', video: 'VideoSource' };
+    for (const src of cfg.sources) {
+      for (const k of [...defaults(kinds[src.kind]), 'weight']) expect(src, `${src.kind}.${k}`).toHaveProperty(k);
+      expect(src.weight).toBe(1);
+    }
+    const interleaved = cfg.sources.find((s) => s.kind === 'interleaved')!;
+    for (const k of defaults('ImageStore')) expect(interleaved.imageStore, `imageStore.${k}`).toHaveProperty(k);
+    expect(interleaved.field).toEqual({ images: 'images', texts: 'texts', metadata: 'metadata', generalMetadata: 'general_metadata' });
+  });
+
+  test('sourceConfig: one source checked and defaulted as a run sees it; a bad one names the key', () => {
+    expect(sourceConfig({ name: 'v', kind: 'video', paths: ['a.mp4'] })).toMatchObject({ weight: 1, minFrames: 8, maxFrames: 32, sample: 'middle', timeoutSeconds: 120 });
+    expect(() => sourceConfig({ name: 'v', kind: 'video', paths: ['a.mp4'], minFrames: 'x' } as never)).toThrow(/source "v": \/minFrames must be integer/);
+  });
+
+  test('filling weight after the hash keeps the hash of a config that omits it', () => {
+    const cfg = parseConfig(base, '/tmp/a.yaml');
+    const { configPath: _p, baseDir: _b, configHash: h, ...rest } = cfg;
+    expect(h).toBe(configHash({ ...rest, sources: rest.sources.map(({ weight: _w, ...s }) => s) } as never));
+  });
+});
+

@@ -22,6 +22,7 @@ import { Rejects } from '../../src/core/rejects.js';
 import { Stats } from '../../src/core/stats.js';
 import { tempDir, PYTHON } from '../helpers/tmp.js';
 import { readAll } from '../helpers/read-source.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
 const reasonOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: MediaError) => (e instanceof MediaError ? e.reason : `not a MediaError: ${e}`));
@@ -85,7 +86,7 @@ describe('video: broken, empty, audio-only and hung', () => {
 
 describe('video sources', () => {
   test('sidecar captions (.txt / .json), manifest with clip windows, and their rejects', async () => {
-    const { docs } = await readAll(videoReader, { name: 'v', kind: 'video', paths: ['*.mp4', '*.webm'] }, 'sample-data/video');
+    const { docs } = await readAll(videoReader, sourceConfig({ name: 'v', kind: 'video', paths: ['*.mp4', '*.webm'] }), 'sample-data/video');
     expect(docs.map((d) => [d.id, (d.segments[1] as { text: string }).text.trim().slice(0, 20)])).toEqual([
       ['leds.mp4', 'A close look at a ri'], ['pan.webm', 'The camera pans acro'], ['zoom.mp4', 'A slow zoom into a g'],
     ]);
@@ -96,9 +97,9 @@ describe('video sources', () => {
       JSON.stringify({ video: 'gone.mp4', caption: 'missing file' }),
       JSON.stringify({ video: 'nocap.mp4' }),
     ].join('\n'));
-    const side = await readAll(videoReader, { name: 'v', kind: 'video', paths: ['nocap.mp4'] }, dir);
+    const side = await readAll(videoReader, sourceConfig({ name: 'v', kind: 'video', paths: ['nocap.mp4'] }), dir);
     expect(side.rejects.map((r) => r.reason)).toEqual(['caption.missing']);
-    const man = await readAll(videoReader, { name: 'v', kind: 'video', paths: ['m.jsonl'] }, dir);
+    const man = await readAll(videoReader, sourceConfig({ name: 'v', kind: 'video', paths: ['m.jsonl'] }), dir);
     expect(man.docs.map((d) => (d.segments[0] as { clip?: number[] }).clip)).toEqual([[0.5, 1.5]]);
     expect(man.rejects.map((r) => [r.location, r.reason])).toEqual([['line 2', 'video.bad_clip'], ['line 3', 'video.missing'], ['line 4', 'caption.missing']]);
   });
@@ -109,7 +110,7 @@ describe('video stage: frames go through the compute backend at images.tileSize'
     id: f, source: 'v', kind: 'video' as const, provenance: { source: 'v', file: f, location: 'file' },
     segments: [{ type: 'video' as const, path: `sample-data/video/${f}` }, { type: 'text' as const, text: 'caption' }],
   });
-  const source: VideoSource = { kind: 'video', name: 'v', paths: ['*.mp4'], minFrames: 5, maxFrames: 5, sample: 'middle' };
+  const source: VideoSource = sourceConfig({ kind: 'video', name: 'v', paths: ['*.mp4'], minFrames: 5, maxFrames: 5, sample: 'middle' });
   async function stage(compute: ComputeBackend, tileSize: number, encoding: 'jpeg' | 'raw', files = ['leds.mp4', 'zoom.mp4']) {
     const stats = new Stats();
     const rejects = new Rejects(stats, undefined, 0, true);

@@ -13,9 +13,10 @@ import type { CaptionSource } from '../../src/config/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { writeTar } from '../helpers/media.js';
 import { readAll } from '../helpers/read-source.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
-const src = (paths: string[], extra: Partial<CaptionSource> = {}): CaptionSource => ({ name: 'cap', kind: 'caption', paths: paths as [string], ...extra });
+const src = (paths: string[], extra: Partial<CaptionSource> = {}): CaptionSource => sourceConfig({ name: 'cap', kind: 'caption', paths: paths as [string], ...extra });
 const img = (n: number) => Buffer.from(`fake-image-bytes-${n}`);
 
 const captionOf = (d: { segments: unknown[] }) => (d.segments[1] as { text: string }).text;

@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readSource } from '../helpers/read-source.js';
 import { duck, lit } from '../helpers/duckdb.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
 const file = (name: string, bytes: Uint8Array | string) => (writeFileSync(join(dir, name), bytes), name);
@@ -34,7 +35,7 @@ function records(from: number, to: number): string {
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
 
 const read = (cfg: Source) => readSource(cfg, dir);
-const text = (name: string) => read({ name: 't', kind: 'text', paths: [name], idField: 'id' } as TextSource);
+const text = (name: string) => read(sourceConfig({ name: 't', kind: 'text', paths: [name], idField: 'id' }));
 
 const flip = (b: Uint8Array, at: number, mask = 0x10) => {
   const c = Buffer.from(b);
@@ -142,7 +143,7 @@ describe('corrupt zstd', () => {
     const c1 = zstd(caps.slice(0, caps.indexOf('\n', 9000) + 1));
     const c2 = zstd(caps.slice(caps.indexOf('\n', 9000) + 1));
     file('caps.jsonl.zst', Buffer.concat([c1, flip(c2, c2.length >> 1, 0x02)]));
-    const cr = await read({ name: 'c', kind: 'caption', paths: ['caps.jsonl.zst'], imageField: 'url' } as CaptionSource);
+    const cr = await read(sourceConfig({ name: 'c', kind: 'caption', paths: ['caps.jsonl.zst'], imageField: 'url' }));
     expect(cr.docs.length).toBe(caps.slice(0, caps.indexOf('\n', 9000) + 1).split('\n').length - 1);
     expect(cr.rejects.map((x) => [x.location, x.reason])).toEqual([['file', 'file.zstd_corrupt']]);
   });

@@ -11,9 +11,10 @@ import type { InterleavedSource } from '../../src/config/types.js';
 import type { Document } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readAll } from '../helpers/read-source.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
-const src = (paths: string[], extra: Partial<InterleavedSource> = {}): InterleavedSource => ({ name: 'web', kind: 'interleaved', paths: paths as [string], ...extra });
+const src = (paths: string[], extra: Partial<InterleavedSource> = {}): InterleavedSource => sourceConfig({ name: 'web', kind: 'interleaved', paths: paths as [string], ...extra });
 /** A compact picture of a document: texts as they are, images as [url]. */
 const shape = (d: Document) => d.segments.map((s) => (s.type === 'text' ? s.text : s.type === 'image' && s.image.kind === 'url' ? `[${s.image.url}]` : '[?]'));
 

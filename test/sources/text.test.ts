@@ -12,10 +12,11 @@ import { textReader } from '../../src/sources/text.js';
 import type { TextSource } from '../../src/config/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readAll, texts } from '../helpers/read-source.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const src = (paths: string[], extra: Partial<TextSource> = {}): TextSource => ({ name: 't', kind: 'text', paths: paths as [string], ...extra });
+const src = (paths: string[], extra: Partial<TextSource> = {}): TextSource => sourceConfig({ name: 't', kind: 'text', paths: paths as [string], ...extra });
 const zstd = (data: string) => execFileSync('zstd', ['-q', '-c'], { input: data });
 
 describe('text sources: formats', () => {

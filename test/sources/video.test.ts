@@ -13,10 +13,11 @@ import type { VideoSource } from '../../src/config/types.js';
 import type { Document } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readSource } from '../helpers/read-source.js';
+import { sourceConfig } from '../../src/config/load.js';
 
 const dir = tempDir();
 const SAMPLE = resolve('sample-data/video');
-const src = (paths: string[], extra: Partial<VideoSource> = {}): VideoSource => ({ name: 'v', kind: 'video', paths: paths as [string], ...extra });
+const src = (paths: string[], extra: Partial<VideoSource> = {}): VideoSource => sourceConfig({ name: 'v', kind: 'video', paths: paths as [string], ...extra });
 /** id, clip path relative to `base`, window, caption. */
 const shape = (d: Document, base: string) => {
   const [video, text] = d.segments as [{ type: 'video'; path: string; clip?: [number, number] }, { type: 'text'; text: string }];
