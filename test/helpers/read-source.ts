@@ -5,6 +5,8 @@
  */
 import type { Document } from '../../src/core/model.js';
 import type { ResolvedConfig, Source } from '../../src/config/types.js';
+import type { Source as SourceIn } from '../../src/config/types.gen.js';
+import { sourceConfig } from '../../src/config/load.js';
 import { Rejects } from '../../src/core/rejects.js';
 import { Stats } from '../../src/core/stats.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -12,7 +14,8 @@ import { openSources, readers } from '../../src/sources/open.js';
 import type { SourceReader } from '../../src/sources/reader.js';
 
 /** Every document and reject of one source config (paths relative to `baseDir`), with its warnings and counters. */
-export async function readSource(cfg: Source, baseDir: string) {
+export async function readSource(raw: Source | SourceIn, baseDir: string) {
+  const cfg = sourceConfig(raw); // defaults filled as loadConfig fills them (idempotent on a loaded source)
   const stats = new Stats();
   const rejects = new Rejects(stats, undefined, 0, true);
   const warnings: string[] = [];
@@ -25,7 +28,7 @@ export async function readSource(cfg: Source, baseDir: string) {
 }
 
 /** `readSource`, for tests that name the reader: it must be the one registered for the config's kind. */
-export async function readAll<C extends Source>(reader: SourceReader<C>, cfg: C, baseDir: string) {
+export async function readAll<C extends Source>(reader: SourceReader<C>, cfg: C | SourceIn, baseDir: string) {
   if ((readers as Record<string, unknown>)[cfg.kind] !== reader) throw new Error(`readAll: the reader given is not the ${cfg.kind} reader`);
   return readSource(cfg, baseDir);
 }
