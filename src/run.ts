@@ -33,6 +33,7 @@ import { RunStats } from './shards/run-stats.js';
 import { prepareOutput } from './shards/output-dir.js';
 import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
 import { resolveRank } from './scale/rank.js';
+import { cpuBudget } from './core/cpus.js';
 
 export interface RunOptions {
   /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */
@@ -50,6 +51,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Environment to read rank variables from (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** CPUs this rank may use; overrides `run.cpus` (default: detected from sched affinity and the cgroup quota, see core/cpus.ts). */
+  cpus?: number;
 }
 
 export interface RunResult {
@@ -71,6 +74,9 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const cfg = typeof config === 'string' ? loadConfig(config) : config;
   const log = opts.log ?? createLogger();
   const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
+  // Once per run: every pool is sized from the CPUs this process was given, not from the node.
+  const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
+  const cpus = cpuBudget({ setting });
   const root = resolve(opts.out ?? outputDirOf(cfg));
   const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
 
@@ -85,15 +91,18 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   await writeJson(join(outDir, 'run.json'), { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
   const stats = new Stats();
   const ctx = stageContext({
-    rank, worldSize, seed: cfg.seed, stats, log,
+    rank, worldSize, cpus: cpus.cpus, seed: cfg.seed, stats, log,
     rejects: new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
     signal: opts.signal ?? new AbortController().signal,
   });
   const sources = await openSources(cfg, ctx);
   const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg);
-  const compute = sources.some((s) => s.kind !== 'text') ? await createCompute(cfg.compute, log) : null;
+  const workers = cfg.tokenizer.workers || cpus.cpus;
+  const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
+  log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
+  const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
   const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: cfg.compute.concurrency, baseDir: cfg.baseDir }, compute);
-  const pool = await createTokenizerPool(tokenizerConfig, cfg.tokenizer.workers);
+  const pool = await createTokenizerPool(tokenizerConfig, workers);
   log.info(
     `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
       `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
@@ -109,6 +118,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     maxBytes: cfg.output.shardMaxBytes,
     rowGroupRows: cfg.output.rowGroupRows,
     compression: cfg.output.compression,
+    thread: true,
     metadata: shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, configHash: cfg.configHash }),
     kept,
     onShard: async (rec, reused) => {
@@ -159,6 +169,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     progress.stop();
     await pool.close();
     await compute?.close();
+    await writer.close();
     await ctx.rejects.close().catch((e) => { failure ??= e; });
   }
 
@@ -198,6 +209,14 @@ function failureWithAdvice(e: unknown, outDir: string, kept: number, indexWritte
     `${e.message}\n${kept} finished shard(s) are kept in ${outDir}; ${index}. Free space (or fix the output) and run the same command with --resume: the kept shards are verified and not rewritten.`,
     { cause: e },
   );
+}
+
+/** The pool sizes a run chose, for its log line; an explicit setting is named. */
+function poolSizes(cfg: ResolvedConfig, sources: OpenSource[], workers: number, inFlight: number, cpus: number): string {
+  const sizes = [`tokenizer workers ${workers}${cfg.tokenizer.workers ? ' (tokenizer.workers)' : ''}`];
+  if (sources.some((s) => s.kind !== 'text')) sizes.push(`image tiling concurrency ${inFlight}${cfg.compute.concurrency ? ' (compute.concurrency)' : ''}`);
+  if (sources.some((s) => s.kind === 'video')) sizes.push(`video clips in flight ${cpus}`);
+  return sizes.join(', ');
 }
 
 /** Count documents as they are read: progress, stats, and the reject-run breaker. */

@@ -2,10 +2,11 @@ import type { CommandModule } from 'yargs';
 import { writeFile, rename } from 'node:fs/promises';
 import { loadConfig } from '../config/load.js';
 import { planJob, type Executor } from '../scale/plan.js';
+import { cpuCount } from '../core/cpus.js';
 
 interface Args {
   config: string; executor: Executor; 'world-size': number; out?: string; 'output-dir'?: string; 'job-config'?: string;
-  cpus?: number; memory?: string; time?: string; partition?: string; parallelism?: number;
+  cpus?: string; memory?: string; time?: string; partition?: string; parallelism?: number;
   image?: string; volume?: string; 'mount-path'?: string; retries?: number; 'shardloom-cmd'?: string;
 }
 
@@ -21,7 +22,7 @@ export function planCommand(setCode: (c: number) => void): CommandModule<object,
         .option('out', { type: 'string', describe: 'Write the plan to this file (default: print it)' })
         .option('output-dir', { type: 'string', describe: 'Where the ranks write their shards (default: output.dir of the config; k8s: a path in the container)' })
         .option('job-config', { type: 'string', describe: 'The config path the jobs use (default: its absolute path; k8s: MOUNT/<file name>)' })
-        .option('cpus', { type: 'number', describe: 'CPUs per rank (default 8)' })
+        .option('cpus', { type: 'string', describe: 'CPUs per rank (default: run.cpus of the config, else 8); each rank runs with --cpus set to what it was allocated' })
         .option('memory', { type: 'string', describe: 'Memory per rank, e.g. 32G (default 32G)' })
         .option('time', { type: 'string', describe: 'Slurm: time limit per rank (default 24:00:00)' })
         .option('partition', { type: 'string', describe: 'Slurm: partition' })
@@ -37,7 +38,7 @@ export function planCommand(setCode: (c: number) => void): CommandModule<object,
       const cfg = loadConfig(a.config);
       const plan = planJob(cfg, {
         executor: a.executor, worldSize: a['world-size'], out: a['output-dir'], config: a['job-config'], command: a['shardloom-cmd'],
-        cpus: a.cpus, memory: a.memory, time: a.time, partition: a.partition, parallelism: a.parallelism,
+        cpus: a.cpus === undefined ? undefined : cpuCount(a.cpus, '--cpus'), memory: a.memory, time: a.time, partition: a.partition, parallelism: a.parallelism,
         image: a.image, volume: a.volume, mountPath: a['mount-path'], retries: a.retries,
       });
       if (a.out) {

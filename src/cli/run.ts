@@ -5,8 +5,9 @@ import { formatStatsTable } from '../shards/report.js';
 import { validateRun } from '../shards/validate.js';
 import { formatMixVerdict } from '../shards/run-stats.js';
 import { loadConfig } from '../config/load.js';
+import { cpuCount } from '../core/cpus.js';
 
-interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; json: boolean; quiet: boolean; strict: boolean }
+interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; cpus?: string; json: boolean; quiet: boolean; strict: boolean }
 
 export function runCommand(setCode: (c: number) => void): CommandModule<object, Args> {
   return {
@@ -20,6 +21,7 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: keep its verified shards, redo the rest (output identical to an uninterrupted run)' })
         .option('rank', { type: 'number', describe: 'This process\'s part of a larger job, 0-based (default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, else 0)' })
         .option('world-size', { type: 'number', describe: 'Number of parts of the job (default: SLURM_ARRAY_TASK_COUNT or SHARDLOOM_WORLD_SIZE, else 1); each rank writes OUT/rank-RRRRR/' })
+        .option('cpus', { type: 'string', describe: 'CPUs this rank may use: sizes its pools; overrides run.cpus (default: the sched affinity and cgroup CPU quota of the process, not the node\'s cores)' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the result (index totals and stats) as JSON on stdout' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress lines' })
         .option('strict', { type: 'boolean', default: false, describe: 'For CI: after the run, validate its output against this config (as `shardloom validate DIR --config CONFIG`) and exit 1 if it would fail' })
@@ -41,7 +43,7 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, resume: a.resume, rank: a.rank, worldSize: a['world-size'], log, progress: !a.quiet, signal: ac.signal });
+        const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, resume: a.resume, rank: a.rank, worldSize: a['world-size'], cpus: a.cpus === undefined ? undefined : cpuCount(a.cpus, '--cpus'), log, progress: !a.quiet, signal: ac.signal });
         if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: res.index.complete, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
         else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
         else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);

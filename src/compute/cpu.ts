@@ -9,13 +9,19 @@
  */
 import { cpus } from 'node:os';
 import sharp from 'sharp';
+import { isMainThread } from 'node:worker_threads';
+import { tilingThreads } from './threads.js';
+
+/** On a tiling thread (threads.ts) pixel work runs synchronously: the thread exists for it. */
+const syncPixels = !isMainThread;
 import type { TiledImage } from '../core/model.js';
 import { withSingleImage, settle } from './batch.js';
 import { MediaError } from './errors.js';
-import { assertNotTruncated, checkImageEnd, decodeFailure } from './integrity.js';
+import { assertNotTruncated, checkImageEnd, decodeFailure, type ImageEnd } from './integrity.js';
+import { jpegTraits } from './jpeg-info.js';
 import { planTiles } from './tiling.js';
 import { Resampler, resizeBicubicRgb, type Size } from './resample.js';
-import { loadTurboJpeg } from './turbojpeg.js';
+import { loadTurboJpeg, TJCS } from './turbojpeg.js';
 import type { ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
 
 export interface RawImage { data: Buffer; width: number; height: number }
@@ -28,10 +34,7 @@ export interface RawImage { data: Buffer; width: number; height: number }
  * refuses them by default (no LOAD_TRUNCATED_IMAGES): grey-filled pixels would be trained on as real ones.
  */
 export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes' | 'maxPixels'>): Promise<RawImage> {
-  if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
-  if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
-  const end = checkImageEnd(bytes);
-  assertNotTruncated(end);
+  const end = precheck(bytes, o);
   let meta;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -55,6 +58,37 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
   }
   if (out.info.channels !== 3) throw new MediaError('image.decode', `decoded to ${out.info.channels} channels`);
   return { data: out.data, width: out.info.width, height: out.info.height };
+}
+
+/** The checks every decode starts with: empty, too large, cut short (integrity.ts). */
+function precheck(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes'>): ImageEnd {
+  if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
+  if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+  const end = checkImageEnd(bytes);
+  assertNotTruncated(end);
+  return end;
+}
+
+/**
+ * The direct JPEG decoder (libjpeg-turbo, straight into the resampler's memory, on a tiling thread) takes a
+ * file when it gives the same pixels as the libvips path: a whole baseline/progressive JPEG in YCbCr, grey or
+ * RGB, within the pixel limit, with no EXIF rotation and no ICC profile (libvips applies both). Anything else,
+ * or any libjpeg warning while decoding, goes the libvips way, which also gives the reject reasons.
+ */
+function directJpeg(bytes: Uint8Array, end: ImageEnd, o: Pick<TileOptions, 'maxPixels'>): { width: number; height: number } | null {
+  if (!syncPixels || end.format !== 'jpeg' || end.state !== 'complete') return null;
+  const turbo = loadTurboJpeg().lib;
+  if (!turbo) return null;
+  const traits = jpegTraits(bytes);
+  if (!traits || traits.icc || traits.orientation !== 1) return null;
+  try {
+    const h = turbo.header(bytes);
+    if (h.colorspace !== TJCS.YCbCr && h.colorspace !== TJCS.GRAY && h.colorspace !== TJCS.RGB) return null;
+    if (!(h.width > 0 && h.height > 0) || h.width * h.height > o.maxPixels) return null;
+    return { width: h.width, height: h.height };
+  } catch {
+    return null;
+  }
 }
 
 /** A raw RGB image whose wanted area is the top-left `width`×`height` of a buffer `stride` pixels wide. */
@@ -85,7 +119,8 @@ export function encodeTile(raw: Buffer, S: number, o: Pick<TileOptions, 'encodin
 function encodeArea(area: Uint8Array, width: number, height: number, left: number, top: number, S: number, o: Pick<TileOptions, 'encoding' | 'quality'>): Promise<Buffer> {
   if (o.encoding === 'raw') return Promise.resolve(copyTile(area, width, left, top, S));
   const turbo = o.encoding === 'jpeg' ? loadTurboJpeg().lib : null;
-  if (turbo) return turbo.encodeRgb(area, (top * width + left) * 3, S, S, width * 3, o.quality);
+  // On a tiling thread the encoder runs right here (that thread exists for it); elsewhere on libuv's pool.
+  if (turbo) return syncPixels ? Promise.resolve(turbo.encodeRgbSync(area, (top * width + left) * 3, S, S, width * 3, o.quality)) : turbo.encodeRgb(area, (top * width + left) * 3, S, S, width * 3, o.quality);
   let p = sharp(area, { raw: { width, height, channels: 3 } });
   if (width !== S || height !== S) p = p.extract({ left, top, width: S, height: S });
   // No Huffman optimisation (PIL's default too): it doubles the encode time for ~5 % smaller tiles.
@@ -96,16 +131,17 @@ function encodeArea(area: Uint8Array, width: number, height: number, left: numbe
 const idle: Resampler[] = [];
 
 /** Shrinking on both axes — the one case libvips resizes (see resizeAll). */
-const shrinks = (img: RawImage, s: Size) => s.width <= img.width && s.height <= img.height && (s.width < img.width || s.height < img.height);
+const shrinks = (img: Size, s: Size) => s.width <= img.width && s.height <= img.height && (s.width < img.width || s.height < img.height);
 
 /**
  * Every size from one decoded image. Enlarging on either axis (or keeping the size): Pillow's algorithm in
  * WebAssembly, bit-identical to PIL, results left in the resampler's memory. Shrinking on both axes:
  * libvips' cubic reduce, ~55 dB from PIL and faster there than our exact kernels (docs/performance.md).
  */
-async function resizeAll(r: Resampler, img: RawImage, sizes: Size[]): Promise<Uint8Array[]> {
+async function resizeAll(r: Resampler, img: RawImage, sizes: Size[], resizedInPlace?: Uint8Array[]): Promise<Uint8Array[]> {
   const exact = sizes.filter((s) => !shrinks(img, s));
-  const inPlace = exact.length ? r.resize(img.data, img.width, img.height, exact) : [];
+  // `resizedInPlace`: the exact sizes, already computed from the source in the resampler's memory.
+  const inPlace = resizedInPlace ?? (exact.length ? r.resize(img.data, img.width, img.height, exact) : []);
   return Promise.all(sizes.map((s) => (shrinks(img, s)
     ? sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(s.width, s.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
     : inPlace[exact.indexOf(s)])));
@@ -116,15 +152,48 @@ async function resizeAll(r: Resampler, img: RawImage, sizes: Size[]): Promise<Ui
  * from where it was resized (libjpeg-turbo reads it with a row pitch, or one libvips call per tile; no
  * JavaScript copy). Thumbnail last. Tiles are encoded in parallel on libuv's pool.
  */
-export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
-  const img = await decodeRgb(bytes, o);
-  const plan = planTiles(img.width, img.height, o);
+/** The sizes an image is resized to: its grid, then the thumbnail when there is one. */
+function plannedSizes(width: number, height: number, o: TileOptions) {
+  const plan = planTiles(width, height, o);
   const S = o.tileSize;
   const sizes = [{ width: plan.cols * S, height: plan.rows * S }];
   if (plan.thumbnail) sizes.push({ width: S, height: S });
+  return { plan, sizes };
+}
+
+/**
+ * Decode and resize to every planned size. On a tiling thread a plain JPEG is decoded by libjpeg-turbo
+ * straight into the resampler's memory (no copy; PIL's decoder settings, the same pixels as libvips);
+ * anything else through decodeRgb.
+ */
+async function decodeAndResize(r: Resampler, bytes: Uint8Array, o: TileOptions) {
+  const end = precheck(bytes, o);
+  const direct = directJpeg(bytes, end, o);
+  if (direct) {
+    const { plan, sizes } = plannedSizes(direct.width, direct.height, o);
+    const exact = sizes.filter((s) => !shrinks(direct, s));
+    const job = r.prepare(direct.width, direct.height, exact);
+    let decoded = true;
+    try {
+      loadTurboJpeg().lib!.decodeRgbSync(bytes, job.input, direct.width, direct.height);
+    } catch {
+      decoded = false;
+    }
+    if (decoded) {
+      const src = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
+      return { plan, resized: await resizeAll(r, { data: src, ...direct }, sizes, job.run()) };
+    }
+  }
+  const img = await decodeRgb(bytes, o);
+  const { plan, sizes } = plannedSizes(img.width, img.height, o);
+  return { plan, resized: await resizeAll(r, img, sizes) };
+}
+
+export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
+  const S = o.tileSize;
   const r = idle.pop() ?? new Resampler();
   try {
-    const [grid, thumb] = await resizeAll(r, img, sizes);
+    const { plan, resized: [grid, thumb] } = await decodeAndResize(r, bytes, o);
     const jobs: Promise<Buffer>[] = [];
     // A synchronous throw (bad options) becomes a rejection, so the tiles already started are waited for too.
     const encode = (area: Uint8Array, w: number, h: number, left: number, top: number) => {
@@ -188,16 +257,20 @@ export function describeTileEncoder(): string {
 /**
  * `concurrency`: batches in flight (`compute.concurrency`, default 2 × cores). A batch of one item is as good
  * as a bigger one here: items run as soon as they arrive, which keeps one decoded video frame in memory.
+ * `threads`: tiling threads (threads.ts) that do all the pixel work, so the calling thread only schedules;
+ * 0 (the default for library use) tiles in the calling thread. Same bytes either way.
  */
-export function cpuBackend(opts: { concurrency?: number } = {}): ComputeBackend {
+export function cpuBackend(opts: { concurrency?: number; threads?: number } = {}): ComputeBackend {
   sharp.cache(false);
+  const pool = opts.threads && opts.threads > 0 ? tilingThreads(opts.threads) : null;
   return withSingleImage({
     name: 'cpu',
     encoder: tileEncoder(),
     frames: 'cpu',
-    batching: { maxItems: 1, maxInFlight: Math.max(1, opts.concurrency || 2 * cpus().length) },
-    tileImages: tileImagesCpu,
-    tileFrames: tileFramesCpu,
-    async close() {},
+    threads: pool?.size ?? 0,
+    batching: { maxItems: 1, maxInFlight: Math.max(1, opts.concurrency || 2 * (pool?.size ?? cpus().length)) },
+    tileImages: pool ? pool.tileImages : tileImagesCpu,
+    tileFrames: pool ? pool.tileFrames : tileFramesCpu,
+    close: async () => pool?.close(),
   });
 }

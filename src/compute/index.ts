@@ -6,6 +6,7 @@
  * This file is the module's face: media/ imports compute/ only from here. compute/ imports nothing from media/.
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import { cpuBackend, describeTileEncoder } from './cpu.js';
@@ -19,7 +20,11 @@ export { BatchQueue, frameQueue, type FrameQueue } from './batch.js';
 export { planTiles, candidateGrids, type TilePlan, type PlanOptions } from './tiling.js';
 export { findBinary, type FoundBinary } from './ffmpeg.js';
 
-export interface ComputeConfig { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number; device?: number }
+/**
+ * `threads`: tiling threads of the cpu backend (default: the CPUs this process may use); 0 tiles on the
+ * calling thread.
+ */
+export interface ComputeConfig { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number; device?: number; threads?: number }
 
 /** ffmpeg arguments that succeed only when a CUDA device initialises. */
 export const CUDA_PROBE_ARGS = ['-hide_banner', '-loglevel', 'error', '-init_hw_device', 'cuda=probe:0', '-f', 'lavfi', '-i', 'nullsrc=s=16x16:d=0.04', '-frames:v', '1', '-f', 'null', '-'];
@@ -38,13 +43,14 @@ export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffm
   return { ok: true, ffmpeg: bin.path };
 }
 
-function cpuWithLog(log: Logger, why: string, concurrency?: number): ComputeBackend {
-  log.info(`${why}; JPEG tiles: ${describeTileEncoder()}`);
-  return cpuBackend({ concurrency });
+function cpuWithLog(log: Logger, why: string, cfg: ComputeConfig): ComputeBackend {
+  const threads = cfg.threads ?? availableParallelism();
+  log.info(`${why}; ${threads > 0 ? `${threads} tiling thread(s)` : 'tiling on the main thread'}; JPEG tiles: ${describeTileEncoder()}`);
+  return cpuBackend({ concurrency: cfg.concurrency, threads });
 }
 
 export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComputeBackend> {
-  if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)', cfg.concurrency);
+  if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)', cfg);
   const probe = probeCuda(env);
   if (probe.ok) {
     const b = cudaBackend(probe.ffmpeg, cfg.device ?? 0, { concurrency: cfg.concurrency });
@@ -52,5 +58,5 @@ export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS
     return b;
   }
   if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "cuda" but ${probe.reason}. Use "auto" to fall back to the CPU.`);
-  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`, cfg.concurrency);
+  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`, cfg);
 }

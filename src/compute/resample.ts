@@ -105,8 +105,19 @@ export class Resampler {
   private k: Kernels | undefined;
 
   resize(src: Uint8Array, w: number, h: number, sizes: readonly Size[]): Uint8Array[] {
-    if (!(w > 0 && h > 0)) throw new RangeError(`resize: source size ${w}×${h} must be positive`);
     if (src.length < w * h * 3) throw new RangeError(`resize: ${src.length} bytes < ${w}×${h}×3`);
+    const job = this.prepare(w, h, sizes);
+    job.input.set(src.subarray(0, w * h * 3));
+    return job.run();
+  }
+
+  /**
+   * `resize` in two steps, for a decoder that writes the source straight into the instance's memory:
+   * `input` is where the w×h packed RGB source goes; `run()` then computes the sizes (views, as `resize`).
+   * `input` stays valid until the next `prepare` / `resize`.
+   */
+  prepare(w: number, h: number, sizes: readonly Size[]): { input: Uint8Array; run(): Uint8Array[] } {
+    if (!(w > 0 && h > 0)) throw new RangeError(`resize: source size ${w}×${h} must be positive`);
     for (const s of sizes) if (!(s.width > 0 && s.height > 0)) throw new RangeError(`resize ${w}×${h} → ${s.width}×${s.height}: sizes must be positive`);
     const L = new Layout();
     const srcAt = L.take(w * h * 3);
@@ -133,8 +144,7 @@ export class Resampler {
     if (L.end > have) k.memory.grow(Math.ceil((L.end - have) / 65536));
     const mem = new Uint8Array(k.memory.buffer);
     const put = (a: Int32Array, off: number) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-    mem.set(src.subarray(0, w * h * 3), srcAt);
-    return jobs.map(({ s, cx, cy, y0, y1, cxk, cxb, cyk, cyb, tmp, out }) => {
+    const run = () => jobs.map(({ s, cx, cy, y0, y1, cxk, cxb, cyk, cyb, tmp, out }) => {
       if (cx) put(cx.kk, cxk), put(cx.bounds, cxb);
       if (cy) put(cy.kk, cyk), put(cy.bounds, cyb);
       if (cx && cy) {
@@ -147,6 +157,7 @@ export class Resampler {
       }
       return mem.subarray(out, out + s.width * s.height * 3);
     });
+    return { input: mem.subarray(srcAt, srcAt + w * h * 3), run };
   }
 }
 

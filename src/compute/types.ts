@@ -60,6 +60,8 @@ export interface ComputeBackend {
    * backend has no frame path of its own and runs the cpu backend's code (same bytes as the cpu backend).
    */
   readonly frames: 'cpu' | 'cuda';
+  /** Threads doing this backend's pixel work off the calling thread (0: it works in the calling thread). */
+  readonly threads?: number;
   /** The batches this backend wants (see above). */
   readonly batching: BatchLimits;
   /** Decode, plan, resize and cut each image into its grid (+ thumbnail), encode every tile. */

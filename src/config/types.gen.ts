@@ -76,7 +76,7 @@ export interface Tokenizer {
    */
   fast?: "auto" | "always" | "never";
   /**
-   * Tokenizer worker threads (0 = one per core).
+   * Tokenizer worker threads (0 = one per CPU of the run: run.cpus / --cpus, else detected).
    */
   workers?: number;
   /**
@@ -327,7 +327,7 @@ export interface Images {
 export interface Compute {
   backend?: "auto" | "cpu" | "cuda";
   /**
-   * Images in flight (0 = 2 × cores).
+   * Images in flight (0 = 2 × the CPUs of the run: run.cpus / --cpus, else detected).
    */
   concurrency?: number;
 }
@@ -340,6 +340,10 @@ export interface Run {
    * Seconds between progress / liveness lines.
    */
   progressInterval?: number;
+  /**
+   * CPUs this run (each rank) may use; sizes the tokenizer pool and images in flight. --cpus overrides it. Default: detected — the smaller of the available parallelism (sched affinity) and the cgroup CPU quota, not the node's core count.
+   */
+  cpus?: number;
 }
 export interface Validate {
   /**

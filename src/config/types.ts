@@ -38,7 +38,8 @@ export interface ResolvedConfig {
   v2pe: Filled<V2Pe>;
   images: Filled<Images>;
   compute: Filled<Compute>;
-  run: Filled<Run>;
+  /** `cpus` has no default: absent, the run detects its CPUs (core/cpus.ts). */
+  run: Filled<Omit<Run, 'cpus'>> & Pick<Run, 'cpus'>;
   validate: Filled<Validate>;
   /** Absolute path of the YAML file. */
   configPath: string;

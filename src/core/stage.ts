@@ -12,6 +12,8 @@ import { rngFor, type Rng } from './rng.js';
 export interface StageContext {
   rank: number;
   worldSize: number;
+  /** CPUs this process may use (core/cpus.ts: --cpus, run.cpus, or affinity and cgroup quota): size pools from it, not from the node. */
+  cpus: number;
   /** Seed of the run. */
   seed: number;
   /** A seeded RNG per label: the same label gives the same sequence, whatever else runs. */

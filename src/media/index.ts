@@ -5,7 +5,6 @@
  * come from the run's StageContext.
  */
 import { resolve } from 'node:path';
-import { cpus } from 'node:os';
 import type { Document, MediaDocument } from '../core/model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
 import type { Stage } from '../core/stage.js';
@@ -21,7 +20,7 @@ export interface MediaConfig {
   images: ResolvedConfig['images'];
   /** Tiles one packed sequence may hold: a document must fit it. */
   packMaxTiles: number;
-  /** Images in flight (0: 2 per core). */
+  /** Images in flight (0: 2 per CPU of the run's budget, `ctx.cpus`). */
   concurrency: number;
   /** Relative image-store paths are resolved against it. */
   baseDir: string;
@@ -30,13 +29,12 @@ export interface MediaConfig {
 export async function mediaStages(sources: Source[], cfg: MediaConfig, compute: ComputeBackend | null): Promise<Record<string, MediaStage>> {
   const out: Record<string, MediaStage> = {};
   const seen = new Set<string>(); // content hashes of images, shared across sources (dedupImages)
-  const concurrency = cfg.concurrency || 2 * cpus().length;
   for (const [i, src] of sources.entries()) {
     if (src.kind === 'video') {
       const source = src;
       if (!compute) throw new ShardloomError('COMPUTE_BACKEND', `sources[${i}] "${src.name}": video frames need a compute backend`);
       out[src.name] = (docs, ctx) =>
-        videoStage(docs, { source, seed: ctx.seed, compute, tileSize: cfg.images.tileSize, encoding: cfg.images.encoding, quality: cfg.images.quality, concurrency: Math.max(1, cpus().length), rejects: ctx.rejects, stats: ctx.stats });
+        videoStage(docs, { source, seed: ctx.seed, compute, tileSize: cfg.images.tileSize, encoding: cfg.images.encoding, quality: cfg.images.quality, concurrency: Math.max(1, ctx.cpus), rejects: ctx.rejects, stats: ctx.stats });
       continue;
     }
     const policy = await policyOf(src, cfg, i);
@@ -45,7 +43,7 @@ export async function mediaStages(sources: Source[], cfg: MediaConfig, compute: 
       continue;
     }
     out[src.name] = (docs, ctx) =>
-      mediaStage(docs, { compute, images: cfg.images, packMaxTiles: cfg.packMaxTiles, concurrency, rejects: ctx.rejects, stats: ctx.stats, policy, seen });
+      mediaStage(docs, { compute, images: cfg.images, packMaxTiles: cfg.packMaxTiles, concurrency: cfg.concurrency || 2 * ctx.cpus, rejects: ctx.rejects, stats: ctx.stats, policy, seen });
   }
   return out;
 }

@@ -20,7 +20,10 @@ export interface PlanOptions {
   config?: string;
   /** How the jobs call shardloom (default `npx shardloom`). */
   command?: string;
-  /** CPUs per rank (default 8). */
+  /**
+   * CPUs per rank (default: run.cpus of the config, else 8). The allocation sets it and each rank gets it as
+   * `--cpus` (Slurm: $SLURM_CPUS_PER_TASK; Kubernetes: the CPU request), so its pools fit what it was given.
+   */
   cpus?: number;
   /** Memory per rank, e.g. 32G (default 32G; written as 32Gi for Kubernetes). */
   memory?: string;
@@ -82,6 +85,10 @@ function memoryOf(m: string): { slurm: string; k8s: string } {
   return { slurm: `${r[1]}${unit}`, k8s: `${r[1]}${unit}i` };
 }
 
+function cpusOf(cfg: ResolvedConfig, o: PlanOptions): number {
+  return o.cpus ?? cfg.run.cpus ?? 8;
+}
+
 function slurmScript(cfg: ResolvedConfig, o: PlanOptions): string {
   const n = o.worldSize;
   const config = o.config ?? cfg.configPath;
@@ -95,6 +102,7 @@ function slurmScript(cfg: ResolvedConfig, o: PlanOptions): string {
   const name = jobName(cfg.name);
   const q = shellQuote;
   const throttle = o.parallelism && o.parallelism < n ? `%${o.parallelism}` : '';
+  const cpus = cpusOf(cfg, o);
   const common = [`#SBATCH --time=${time}`, ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : [])];
   return `#!/usr/bin/env bash
 # shardloom on Slurm: "${cfg.name}" (config ${cfg.configHash}) as ${n} ranks, then merge + validate.
@@ -114,7 +122,7 @@ cat > ${q(jobs)}/ranks.sbatch <<'SBATCH'
 #!/usr/bin/env bash
 #SBATCH --job-name=${name}
 #SBATCH --array=0-${n - 1}${throttle}
-#SBATCH --cpus-per-task=${o.cpus ?? 8}
+#SBATCH --cpus-per-task=${cpus}
 #SBATCH --mem=${mem}
 ${common.join('\n')}
 #SBATCH --output=${jobs}/logs/%x-%A_%a.out
@@ -122,7 +130,8 @@ ${common.join('\n')}
 #SBATCH --requeue
 set -euo pipefail
 # --resume: a requeued or resubmitted task keeps its verified shards and redoes only the rest.
-exec ${cmd} run ${q(config)} --rank "$SLURM_ARRAY_TASK_ID" --world-size ${n} --out ${q(out)} --resume
+# --cpus: pools are sized to the task's CPUs (--cpus-per-task), not to the node's.
+exec ${cmd} run ${q(config)} --rank "$SLURM_ARRAY_TASK_ID" --world-size ${n} --cpus "$SLURM_CPUS_PER_TASK" --out ${q(out)} --resume
 SBATCH
 
 cat > ${q(jobs)}/merge.sbatch <<'SBATCH'
@@ -183,10 +192,15 @@ function k8sManifest(cfg: ResolvedConfig, o: PlanOptions): string {
       template: pod({
         name: 'rank',
         // --resume: a retried pod keeps the shards its predecessor finished.
-        command: ['sh', '-c', `exec ${cmd} run ${q(config)} --rank "$JOB_COMPLETION_INDEX" --world-size ${n} --out ${q(out)} --resume`],
-        env: [{ name: 'SHARDLOOM_WORLD_SIZE', value: String(n) }],
-        // No CPU limit: throttling a data pipeline only makes it slower; memory is limited so a leak fails one pod.
-        resources: { requests: { cpu: String(o.cpus ?? 8), memory: mem }, limits: { memory: mem } },
+        command: ['sh', '-c', `exec ${cmd} run ${q(config)} --rank "$JOB_COMPLETION_INDEX" --world-size ${n} --cpus "$SHARDLOOM_CPUS" --out ${q(out)} --resume`],
+        env: [
+          { name: 'SHARDLOOM_WORLD_SIZE', value: String(n) },
+          // --cpus from the CPU request itself (rounded up), so that editing the request resizes the pools too.
+          { name: 'SHARDLOOM_CPUS', valueFrom: { resourceFieldRef: { containerName: 'rank', resource: 'requests.cpu', divisor: '1' } } },
+        ],
+        // No CPU limit: throttling a data pipeline only makes it slower, and without a limit there is no cgroup
+        // quota to size pools from — hence --cpus. Memory is limited so a leak fails one pod.
+        resources: { requests: { cpu: String(cpusOf(cfg, o)), memory: mem }, limits: { memory: mem } },
       }),
     },
   }, { aliasDuplicateObjects: false });

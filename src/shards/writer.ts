@@ -4,16 +4,15 @@
  * at its row or byte cap the files are completed, hashed and renamed — a crash never leaves a half
  * shard under a final name. Each finished shard is recorded for index.json.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PositionedRow } from '../core/model.js';
 import { ShardloomError } from '../core/errors.js';
-import { rowsToTable, type ShardRow } from './arrow-table.js';
-import { openShardSink, type ShardSink } from './parquet-io.js';
+import type { ShardRow } from './arrow-table.js';
+import { localSinks, threadSinks, type RowSink, type ShardFormat, type SinkFactory } from './sinks.js';
 
-export type ShardFormat = 'parquet' | 'arrow';
+export type { ShardFormat } from './sinks.js';
+export { sha256File } from './hash.js';
 
 export interface ShardFile {
   /** Path relative to the output directory. */
@@ -47,6 +46,11 @@ export interface ShardWriterOptions {
   onShard?: (s: ShardRecord, reused: boolean) => void | Promise<void>;
   /** Shards already written and verified by an earlier run (resume): replayed, not rewritten. */
   kept?: ShardRecord[];
+  /**
+   * Encode and write on a writer thread (sinks.ts), so that the calling thread only hands rows over.
+   * Same bytes. Call `close()` when done with the writer.
+   */
+  thread?: boolean;
 }
 
 /** Rows gathered before they are handed to the file writers (a Parquet row group, or less when rows are large). */
@@ -56,7 +60,7 @@ interface OpenShard {
   index: number;
   /** Set when the shard was finished by an earlier run: its rows are only counted, not written. */
   kept?: ShardRecord;
-  sinks: { format: ShardFormat; name: string; tmp: string; sink: ShardSink }[];
+  sinks: { format: ShardFormat; name: string; tmp: string; sink: RowSink }[];
   group: ShardRow[];
   groupBytes: number;
   bytes: number;
@@ -68,7 +72,16 @@ export class ShardWriter {
   private next = 0;
   readonly shards: ShardRecord[] = [];
 
-  constructor(private readonly opts: ShardWriterOptions) {}
+  private readonly factory: SinkFactory;
+
+  constructor(private readonly opts: ShardWriterOptions) {
+    this.factory = opts.thread ? threadSinks() : localSinks();
+  }
+
+  /** Stop the writer thread (after flush or discard). */
+  async close(): Promise<void> {
+    await this.factory.close();
+  }
 
   /**
    * Add a row to the current shard (opening one if needed). Rows go to the shard files a group at a
@@ -115,14 +128,13 @@ export class ShardWriter {
     const files: ShardFile[] = [];
     try {
       await this.writeGroup(cur);
-      await this.guard(cur, () => Promise.all(cur.sinks.map((s) => s.sink.close())));
-      for (const s of cur.sinks) {
+      let done: { sha256: string; bytes: number }[] = [];
+      await this.guard(cur, async () => { done = await Promise.all(cur.sinks.map((s) => s.sink.close())); });
+      for (const [i, s] of cur.sinks.entries()) {
         const final = join(this.opts.dir, s.name);
         try {
-          const sha256 = await sha256File(s.tmp);
-          const { size } = await stat(s.tmp);
           await rename(s.tmp, final);
-          files.push({ path: s.name, format: s.format, bytes: size, sha256 });
+          files.push({ path: s.name, format: s.format, bytes: done[i].bytes, sha256: done[i].sha256 });
         } catch (e) {
           throw writeError(final, e);
         }
@@ -142,12 +154,11 @@ export class ShardWriter {
     const index = this.next++;
     const cur: OpenShard = { index, kept: this.opts.kept?.[index], sinks: [], group: [], groupBytes: 0, bytes: 0, summary: emptySummary() };
     if (cur.kept) return cur;
-    const metadata = new Map(Object.entries(this.opts.metadata));
     for (const format of this.opts.formats) {
       const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
       const tmp = join(this.opts.dir, name + '.tmp');
       try {
-        cur.sinks.push({ format, name, tmp, sink: await openShardSink(tmp, format, metadata, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression }) });
+        cur.sinks.push({ format, name, tmp, sink: await this.factory.open(tmp, format, this.opts.metadata, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression }) });
       } catch (e) {
         await Promise.all(cur.sinks.map((s) => s.sink.abort()));
         throw writeError(join(this.opts.dir, name), e);
@@ -158,10 +169,10 @@ export class ShardWriter {
 
   private async writeGroup(cur: OpenShard): Promise<void> {
     if (cur.group.length === 0) return;
-    const table = rowsToTable(cur.group, this.opts.metadata);
+    const rows = cur.group;
     cur.group = [];
     cur.groupBytes = 0;
-    await this.guard(cur, async () => { for (const s of cur.sinks) await s.sink.write(table); });
+    await this.guard(cur, async () => { for (const s of cur.sinks) await s.sink.write(rows); });
   }
 
   /** Run a write on the shard's files; on failure drop the shard's files and report which shard failed. */
@@ -222,14 +233,4 @@ function finishSummary(s: Summary): Omit<ShardRecord, 'index' | 'files'> {
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (d) => h.update(d))
-      .on('error', rej)
-      .on('end', () => res(h.digest('hex')));
-  });
 }

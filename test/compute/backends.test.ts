@@ -32,7 +32,8 @@ describe('backend selection', () => {
     logs.length = 0;
     const b = await createCompute({ backend: 'auto' }, log, { FFMPEG_PATH: noCuda, PATH: '' });
     expect(b.name).toBe('cpu');
-    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected; JPEG tiles: /);
+    expect(logs.join('\n')).toMatch(/compute: cpu backend \(sharp\/libvips\) — no CUDA: .*cannot initialise a CUDA device: Failed to create CUDA device: no CUDA-capable device is detected; \d+ tiling thread\(s\); JPEG tiles: /);
+    await b.close();
     // Which encoder depends on the machine (libturbojpeg0 or not): the log says the one this machine has.
     expect(logs.join('\n')).toContain(`JPEG tiles: ${describeTileEncoder()}`);
   });

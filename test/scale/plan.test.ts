@@ -68,7 +68,7 @@ describe('plan: Slurm', () => {
     ]);
     const q = shellQuote(cfgFile);
     expect(q).toBe(`'${cfgFile}'`);
-    expect(ranks).toContain(`\nexec npx shardloom run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --out ${out} --resume\n`);
+    expect(ranks).toContain(`\nexec npx shardloom run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --cpus "$SLURM_CPUS_PER_TASK" --out ${out} --resume\n`);
     expect(merge).toContain(`\nnpx shardloom merge ${out}\nnpx shardloom validate ${out} --config ${q}\n`);
     expect(sbatch(merge)).toContain('#SBATCH --job-name=shardloom-my-mix-v2-merge');
   });
@@ -77,6 +77,22 @@ describe('plan: Slurm', () => {
     const text = planJob(cfg, { executor: 'slurm', worldSize: 2 }).text;
     expect(text).toContain('#SBATCH --array=0-1\n#SBATCH --cpus-per-task=8\n#SBATCH --mem=32G\n#SBATCH --time=24:00:00\n');
     expect(text).toContain(`--out ${join(dir, 'out/mix')} --resume`);
+  });
+
+  test('--cpus: the task gets its allocation (--cpus-per-task) as run --cpus; run.cpus of the config is the default', () => {
+    // The rank command, run with a stand-in shardloom and the variables Slurm sets, receives the allocation.
+    const out = join(dir, 'cpus-out');
+    const text = planJob(cfg, { executor: 'slurm', worldSize: 2, out, cpus: 6, command: 'echo shardloom' }).text;
+    expect(text).toContain('\n#SBATCH --cpus-per-task=6\n');
+    const script = join(dir, 'ranks-cpus.sbatch');
+    writeFileSync(script, text.split("ranks.sbatch <<'SBATCH'\n")[1].split('\nSBATCH\n')[0] + '\n');
+    const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '1', SLURM_CPUS_PER_TASK: '6' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`shardloom run ${cfgFile} --rank 1 --world-size 2 --cpus 6 --out ${out} --resume\n`);
+    const withRunCpus = parseConfig(cfgText + 'run:\n  cpus: 12\n', cfgFile);
+    expect(planJob(withRunCpus, { executor: 'slurm', worldSize: 2 }).text).toContain('\n#SBATCH --cpus-per-task=12\n');
+    expect(planJob(withRunCpus, { executor: 'slurm', worldSize: 2, cpus: 4 }).text).toContain('\n#SBATCH --cpus-per-task=4\n');
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, cpus: 0 })).toThrow('Expected --cpus to be a whole number ≥ 1 but received 0');
   });
 
   test('bad settings are refused with what was expected', () => {
@@ -111,10 +127,25 @@ describe('plan: Kubernetes', () => {
   test('the rank command uses $JOB_COMPLETION_INDEX; config and output live on the volume', () => {
     const c = ranks.spec.template.spec.containers[0];
     expect(c.image).toBe('reg.example/shardloom:0.1');
-    expect(c.command).toEqual(['sh', '-c', 'exec npx shardloom run \'/data/my mix.yaml\' --rank "$JOB_COMPLETION_INDEX" --world-size 40 --out /data/out/mix --resume']);
+    expect(c.command).toEqual(['sh', '-c', 'exec npx shardloom run \'/data/my mix.yaml\' --rank "$JOB_COMPLETION_INDEX" --world-size 40 --cpus "$SHARDLOOM_CPUS" --out /data/out/mix --resume']);
     expect(c.resources).toEqual({ requests: { cpu: '12', memory: '48Gi' }, limits: { memory: '48Gi' } });
     expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
     expect(ranks.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'shardloom-data' } }]);
+  });
+
+  test('--cpus: the CPU request, passed to the rank as --cpus through the Downward API; run.cpus is the default', () => {
+    const c = ranks.spec.template.spec.containers[0];
+    expect(c.name).toBe('rank'); // the containerName the resourceFieldRef names
+    expect(c.env).toEqual([
+      { name: 'SHARDLOOM_WORLD_SIZE', value: '40' },
+      { name: 'SHARDLOOM_CPUS', valueFrom: { resourceFieldRef: { containerName: 'rank', resource: 'requests.cpu', divisor: '1' } } },
+    ]);
+    // The pod's shell expands it as Kubernetes sets it (the request, in whole CPUs).
+    const r = spawnSync('sh', ['-c', (c.command as string[])[2].replace('exec npx shardloom', 'echo shardloom')], { encoding: 'utf8', env: { ...process.env, JOB_COMPLETION_INDEX: '7', SHARDLOOM_CPUS: '12' } });
+    expect(r.stdout).toBe('shardloom run /data/my mix.yaml --rank 7 --world-size 40 --cpus 12 --out /data/out/mix --resume\n');
+    const withRunCpus = parseConfig(cfgText + 'run:\n  cpus: 5\n', cfgFile);
+    const job = (parseAllDocuments(planJob(withRunCpus, { executor: 'k8s', worldSize: 2 }).text)[0] as unknown as { toJS(): Job }).toJS();
+    expect(job.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '5', memory: '32Gi' }, limits: { memory: '32Gi' } });
   });
 
   test('the merge Job waits for all ranks, then merges and validates; its script passes sh -n', () => {
@@ -143,7 +174,7 @@ describe('plan: Kubernetes', () => {
   test('an output.dir outside the volume is replaced by one on it, and the header says so', () => {
     const escaping = parseConfig(cfgText.replace('dir: out/mix', 'dir: ../out/mix'), cfgFile);
     const text = planJob(escaping, { executor: 'k8s', worldSize: 2 }).text;
-    expect(text).toContain('--world-size 2 --out /data/out/my-mix-v2 --resume');
+    expect(text).toContain('--world-size 2 --cpus "$SHARDLOOM_CPUS" --out /data/out/my-mix-v2 --resume');
     expect(text).toContain('# (output.dir ../out/mix of the config leaves the volume, so the output goes to /data/out/my-mix-v2; --output-dir chooses.)');
     expect(planJob(escaping, { executor: 'k8s', worldSize: 2, out: '/scratch/o' }).text).toContain('--out /scratch/o --resume');
   });
@@ -182,5 +213,24 @@ describe('CLI: shardloom plan', () => {
     expect(statSync(file).mode & 0o777).toBe(0o755);
     expect(readFileSync(file, 'utf8')).toContain('#SBATCH --array=0-2\n');
     bashN(file);
+  });
+
+  test('--cpus is parsed as a whole number; a bad one is a usage error', async () => {
+    const { planCommand } = await import('../../src/cli/plan.js');
+    const { default: yargs } = await import('yargs');
+    writeFileSync(cfgFile, cfgText);
+    const plan = (cpus: string) => yargs(['plan', cfgFile, '--executor', 'slurm', '--world-size', '2', '--cpus', cpus, '--out', join(dir, 'cpus.sh')])
+      .command(planCommand(() => undefined)).strict().exitProcess(false).fail(false).parseAsync();
+    const write = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await plan('3');
+      expect(readFileSync(join(dir, 'cpus.sh'), 'utf8')).toContain('#SBATCH --cpus-per-task=3\n');
+      for (const bad of ['0', 'abc', '2.5']) {
+        await expect(plan(bad)).rejects.toMatchObject({ code: 'USAGE', message: `Expected --cpus to be a whole number ≥ 1 but received "${bad}" of type string` });
+      }
+    } finally {
+      process.stderr.write = write;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { readdirSync, mkdirSync, chmodSync, readFileSync, createReadStream } from 'node:fs';
 import { RecordBatchReader } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
@@ -13,7 +13,11 @@ import type { PackedRow, Sample } from '../../src/core/model.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const special = { imgStart: 151669, imgEnd: 151670, imgContext: 151671 };
-const dir = tempDir();
+const base = tempDir();
+/** Writers run in the calling thread or on a writer thread (`thread`), by the describe block below. */
+let threadMode = false;
+let dir = base;
+const open: ShardWriter[] = [];
 
 function sample(id: string, n: number, source = 'a', tiles = 0): Sample {
   const ids = new Int32Array(n).fill(42);
@@ -33,15 +37,33 @@ function writer(out: string, extra: Partial<ConstructorParameters<typeof ShardWr
   const w = new ShardWriter({
     dir: out, prefix: 'part', formats: ['parquet', 'arrow'], maxRows: 3, maxBytes: 1 << 30, rowGroupRows: 2, compression: 'zstd',
     metadata: { 'shardloom.format_version': '1', 'shardloom.config_hash': 'abc' },
-    onShard: (s) => { seen.push(s); }, ...extra,
+    onShard: (s) => { seen.push(s); }, thread: threadMode, ...extra,
   });
+  open.push(w);
   // Rows reach the writer positioned by the v2pe step (δ from [64, 256]).
   const rng = rngFor(1, 'w');
   const add = (r: PackedRow) => w.add(positioned(r, [64, 256], special, rng));
   return { w: { add, flush: () => w.flush(), discard: () => w.discard() }, seen };
 }
 
-describe('shard writer', () => {
+describe.each([false, true])('shard writer (writer thread: %s)', (thread) => {
+  beforeAll(() => {
+    threadMode = thread;
+    dir = join(base, thread ? 'thread' : 'local');
+    mkdirSync(dir, { recursive: true });
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((w) => w.close()));
+  });
+
+  test('an output directory that does not exist: a clear OUTPUT_WRITE error naming the shard, the errno code kept', async () => {
+    const w = new ShardWriter({ dir: join(dir, 'missing', 'deeper'), prefix: 'part', formats: ['parquet'], maxRows: 3, maxBytes: 1 << 30, rowGroupRows: 2, compression: 'zstd', metadata: {}, thread });
+    open.push(w);
+    const err = await w.add(positioned({ samples: [sample('m', 5)] }, [64, 256], special, rngFor(1, 'w'))).then(() => null, (e: Error & { code?: string; cause?: { code?: string } }) => e);
+    expect(err?.message).toMatch(/could not write shard .*missing\/deeper\/part-00000\.parquet: ENOENT/);
+    expect(err?.cause?.code).toBe('ENOENT');
+  });
+
   test('rolls shards at maxRows, writes every format under its final name only when complete', async () => {
     const out = join(dir, 'roll');
     const { w, seen } = writer(out);
