@@ -8,9 +8,23 @@
  * A batch is its items run concurrently (the caller bounds how many batches are in flight).
  */
 import { cpus } from 'node:os';
-import sharp from 'sharp';
+import type SharpType from 'sharp';
 import { isMainThread } from 'node:worker_threads';
 import { tilingThreads } from './threads.js';
+
+let sharpLoaded: Promise<typeof SharpType> | undefined;
+
+/**
+ * sharp (libvips), loaded on first use: a thread that never decodes through libvips (the main thread of a run
+ * with tiling threads; a tiling thread that only meets plain JPEGs) never pays for loading it. No libvips
+ * operation cache: every image is decoded once.
+ */
+export function loadSharp(): Promise<typeof SharpType> {
+  return (sharpLoaded ??= import('sharp').then((m) => {
+    m.default.cache(false);
+    return m.default;
+  }));
+}
 
 /** On a tiling thread (threads.ts) pixel work runs synchronously: the thread exists for it. */
 const syncPixels = !isMainThread;
@@ -37,7 +51,7 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
   const end = precheck(bytes, o);
   let meta;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await (await loadSharp())(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw decodeFailure(end, 'not a decodable image', e);
   }
@@ -46,6 +60,7 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
   let out;
   try {
     // limitInputPixels only backs up the check above (same width × page height): its refusal is a decode failure.
+    const sharp = await loadSharp();
     out = await sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'error', pages: 1, page: 0 })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
@@ -121,10 +136,12 @@ function encodeArea(area: Uint8Array, width: number, height: number, left: numbe
   const turbo = o.encoding === 'jpeg' ? loadTurboJpeg().lib : null;
   // On a tiling thread the encoder runs right here (that thread exists for it); elsewhere on libuv's pool.
   if (turbo) return syncPixels ? Promise.resolve(turbo.encodeRgbSync(area, (top * width + left) * 3, S, S, width * 3, o.quality)) : turbo.encodeRgb(area, (top * width + left) * 3, S, S, width * 3, o.quality);
-  let p = sharp(area, { raw: { width, height, channels: 3 } });
-  if (width !== S || height !== S) p = p.extract({ left, top, width: S, height: S });
-  // No Huffman optimisation (PIL's default too): it doubles the encode time for ~5 % smaller tiles.
-  return (o.encoding === 'png' ? p.png({ compressionLevel: 6 }) : p.jpeg({ quality: o.quality, chromaSubsampling: '4:2:0', optimiseCoding: false })).toBuffer();
+  return loadSharp().then((sharp) => {
+    let p = sharp(area, { raw: { width, height, channels: 3 } });
+    if (width !== S || height !== S) p = p.extract({ left, top, width: S, height: S });
+    // No Huffman optimisation (PIL's default too): it doubles the encode time for ~5 % smaller tiles.
+    return (o.encoding === 'png' ? p.png({ compressionLevel: 6 }) : p.jpeg({ quality: o.quality, chromaSubsampling: '4:2:0', optimiseCoding: false })).toBuffer();
+  });
 }
 
 /** Resamplers not in use; one per image in flight, so an image's pixels stay in place until its tiles are encoded. */
@@ -142,7 +159,8 @@ async function resizeAll(r: Resampler, img: RawImage, sizes: Size[], resizedInPl
   const exact = sizes.filter((s) => !shrinks(img, s));
   // `resizedInPlace`: the exact sizes, already computed from the source in the resampler's memory.
   const inPlace = resizedInPlace ?? (exact.length ? r.resize(img.data, img.width, img.height, exact) : []);
-  return Promise.all(sizes.map((s) => (shrinks(img, s)
+  const sharp = sizes.some((s) => shrinks(img, s)) ? await loadSharp() : null;
+  return Promise.all(sizes.map((s) => (sharp && shrinks(img, s)
     ? sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(s.width, s.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
     : inPlace[exact.indexOf(s)])));
 }
@@ -261,7 +279,6 @@ export function describeTileEncoder(): string {
  * 0 (the default for library use) tiles in the calling thread. Same bytes either way.
  */
 export function cpuBackend(opts: { concurrency?: number; threads?: number } = {}): ComputeBackend {
-  sharp.cache(false);
   const pool = opts.threads && opts.threads > 0 ? tilingThreads(opts.threads) : null;
   return withSingleImage({
     name: 'cpu',

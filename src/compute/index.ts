@@ -10,7 +10,6 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import { cpuBackend, describeTileEncoder } from './cpu.js';
-import { cudaBackend } from './cuda.js';
 import { findBinary } from './ffmpeg.js';
 import type { ComputeBackend } from './types.js';
 
@@ -53,6 +52,7 @@ export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS
   if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)', cfg);
   const probe = probeCuda(env);
   if (probe.ok) {
+    const { cudaBackend } = await import('./cuda.js'); // loaded only where a CUDA device initialises
     const b = cudaBackend(probe.ffmpeg, cfg.device ?? 0, { concurrency: cfg.concurrency });
     log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg}); video frames: CPU fallback (the cuda backend has no frame path: exact bicubic + ${b.encoder}, as the cpu backend)`);
     return b;

@@ -44,7 +44,13 @@ async function handle(m: TileRequest): Promise<TileReply> {
 /** Test hook (test/compute/threads.test.ts): an image of exactly this many bytes makes the thread exit, as a native crash would. */
 const exitOn = Number(process.env.SHARDLOOM_TEST_TILE_WORKER_EXIT) || -1;
 
+/**
+ * One item at a time: the thread is one CPU's worth of work, so overlapping items would only add resampler
+ * memories (one per image in progress) and cache misses. Items wait here in the order they came.
+ */
+let queue: Promise<void> = Promise.resolve();
+
 parentPort?.on('message', (m: TileRequest) => {
   if (m.kind === 'image' && m.bytes.length === exitOn) process.exit(70);
-  void handle(m).then((reply) => parentPort!.postMessage(reply, reply.ok ? [reply.buffer] : []));
+  queue = queue.then(() => handle(m)).then((reply) => parentPort!.postMessage(reply, reply.ok ? [reply.buffer] : []));
 });

@@ -5,7 +5,7 @@
 import type { Tokenizer } from '../tokenize/tokenizer.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { FORMAT_VERSION } from './index-file.js';
-import { METADATA_KEY } from './parquet-io.js';
+import { METADATA_KEY } from './metadata-key.js';
 import { sortKeys } from './writer.js';
 
 export interface ShardMetadataInput {

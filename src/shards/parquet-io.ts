@@ -22,7 +22,8 @@ const COMPRESSION = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, 
  * next within a process, so several keys would come out in varying order and break byte-identical
  * shards. Readers (readShardMetadata) expand it back to `shardloom.<key>` entries.
  */
-export const METADATA_KEY = 'shardloom';
+export { METADATA_KEY } from './metadata-key.js';
+import { METADATA_KEY } from './metadata-key.js';
 
 export function packMetadata(md: Map<string, string> | Record<string, string>): string {
   // Already packed (shardMetadata builds the JSON itself, so that ids can be JSON numbers): kept as it is.

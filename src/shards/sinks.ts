@@ -9,8 +9,8 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../core/worker-script.js';
-import { rowsToTable, type ShardRow } from './arrow-table.js';
-import { openShardSink, type ParquetWriteOptions } from './parquet-io.js';
+import type { ShardRow } from './arrow-table.js';
+import type { ParquetWriteOptions } from './parquet-io.js';
 import { sha256File } from './hash.js';
 
 export type ShardFormat = 'parquet' | 'arrow';
@@ -32,6 +32,8 @@ export interface SinkFactory {
 export function localSinks(): SinkFactory {
   return {
     async open(path, format, metadata, opts) {
+      // Loaded on first use: with a writer thread, the calling thread never loads Arrow or Parquet code.
+      const [{ openShardSink }, { rowsToTable }] = await Promise.all([import('./parquet-io.js'), import('./arrow-table.js')]);
       const sink = await openShardSink(path, format, new Map(Object.entries(metadata)), opts);
       return {
         write: (rows) => sink.write(rowsToTable(rows, metadata)),
