@@ -96,13 +96,13 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     signal: opts.signal ?? new AbortController().signal,
   });
   const sources = await openSources(cfg, ctx);
-  const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg);
+  const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg, { log });
   const workers = cfg.tokenizer.workers || cpus.cpus;
   const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
   log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
   const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
   const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: cfg.compute.concurrency, baseDir: cfg.baseDir }, compute);
-  const pool = await createTokenizerPool(tokenizerConfig, workers);
+  const pool = await createTokenizerPool(tokenizerConfig, workers, { log });
   log.info(
     `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
       `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { inspectRow } from '../shards/inspect.js';
 import { ShardloomError } from '../core/errors.js';
 
 interface Args { shard: string; row: number; json: boolean; tokenizer?: string; 'max-chars': number; 'tiles-out'?: string }
@@ -19,6 +18,8 @@ export function inspectCommand(setCode: (c: number) => void): CommandModule<obje
         .example('$0 inspect out/sample/part-00000.parquet --row 3', 'Show the samples of row 3'),
     handler: async (a) => {
       if (!Number.isInteger(a.row) || a.row < 0) throw new ShardloomError('USAGE', `Expected a non-negative integer for --row but received ${a.row}`);
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const { inspectRow } = await import('../shards/inspect.js');
       const res = await inspectRow(a.shard, a.row, { tokenizerPath: a.tokenizer, maxChars: a['max-chars'], tilesOut: a['tiles-out'] });
       if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
       else {

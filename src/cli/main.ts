@@ -6,6 +6,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ShardloomError } from '../core/errors.js';
+// The command modules are light (usage, options, a handler): each handler imports the pipeline modules it
+// needs with `await import(...)`, so `--version`, `--help` and a usage error load yargs and these files only
+// (test/startup.test.ts checks which modules load). Keep heavy imports out of this file and of them.
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { statsCommand } from './stats.js';

@@ -1,6 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { mergeRuns } from '../scale/merge.js';
-import { formatStatsTable } from '../shards/report.js';
 import type { IndexJson } from '../shards/index-file.js';
 
 interface Args { dir: string; from?: string[]; 'allow-partial': boolean; json: boolean }
@@ -18,6 +16,8 @@ export function mergeCommand(setCode: (c: number) => void): CommandModule<object
         .example('$0 merge /data/shards', 'After all ranks of `run --world-size N --out /data/shards` finished')
         .example('$0 merge /data/merged --from /scratch/a/rank-00000 /scratch/b/rank-00001', 'Ranks written to different places'),
     handler: async (a) => {
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const [{ mergeRuns }, { formatStatsTable }] = await Promise.all([import('../scale/merge.js'), import('../shards/report.js')]);
       const res = await mergeRuns(a.dir, { from: a.from, allowPartial: a['allow-partial'] });
       const { index, stats } = res;
       if (res.missing.length > 0) process.stderr.write(`shardloom: warning: ranks ${res.missing.join(', ')} of ${index.worldSize} are missing; the merged index says complete: false\n`);

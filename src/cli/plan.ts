@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { writeFile, rename } from 'node:fs/promises';
-import { loadConfig } from '../config/load.js';
-import { planJob, type Executor } from '../scale/plan.js';
+import type { Executor } from '../scale/plan.js';
 import { cpuCount } from '../core/cpus.js';
 
 interface Args {
@@ -35,6 +34,8 @@ export function planCommand(setCode: (c: number) => void): CommandModule<object,
         .example('$0 plan mix.yaml --executor slurm --world-size 64 --partition cpu --out mix.slurm.sh', 'Then: bash mix.slurm.sh')
         .example('$0 plan mix.yaml --executor k8s --world-size 32 --image registry/shardloom:0.1 --out mix.yaml.k8s', 'Then: kubectl apply -f mix.yaml.k8s'),
     handler: async (a) => {
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const [{ loadConfig }, { planJob }] = await Promise.all([import('../config/load.js'), import('../scale/plan.js')]);
       const cfg = loadConfig(a.config);
       const plan = planJob(cfg, {
         executor: a.executor, worldSize: a['world-size'], out: a['output-dir'], config: a['job-config'], command: a['shardloom-cmd'],

@@ -1,10 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runPipeline } from '../run.js';
-import { createLogger } from '../core/log.js';
-import { formatStatsTable } from '../shards/report.js';
-import { validateRun } from '../shards/validate.js';
-import { formatMixVerdict } from '../shards/run-stats.js';
-import { loadConfig } from '../config/load.js';
 import { cpuCount } from '../core/cpus.js';
 
 interface Args { config: string; out?: string; overwrite: boolean; resume: boolean; rank?: number; 'world-size'?: number; cpus?: string; json: boolean; quiet: boolean; strict: boolean }
@@ -30,6 +24,10 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         .example('$0 run mix.yaml --strict', 'Exit 1 when the shards would fail `validate` (ratios, fill, rejects, token ids)')
         .example('$0 run mix.yaml --rank 3 --world-size 16 --out /data/shards', 'Part 3 of 16; then: shardloom merge /data/shards'),
     handler: async (a) => {
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const [{ runPipeline }, { createLogger }, { formatStatsTable }, { formatMixVerdict }] = await Promise.all([
+        import('../run.js'), import('../core/log.js'), import('../shards/report.js'), import('../shards/run-stats.js'),
+      ]);
       const log = createLogger(a.quiet ? 'warn' : 'info');
       // SIGINT/SIGTERM: stop pulling input, keep finished shards, discard the partial one, write the index.
       const ac = new AbortController();
@@ -51,6 +49,7 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         for (const line of formatMixVerdict(res.stats.mixVerdict)) process.stderr.write(line + '\n');
         let code = res.index.complete ? 0 : signalCode || 3;
         if (a.strict && res.index.complete) {
+          const [{ validateRun }, { loadConfig }] = await Promise.all([import('../shards/validate.js'), import('../config/load.js')]);
           const report = await validateRun(res.outDir, loadConfig(a.config));
           for (const f of report.failures) log.error(`strict: FAIL [${f.check}]${f.shard ? ` ${f.shard}` : ''}${f.row !== undefined ? ` row ${f.row}` : ''}: ${f.message}`);
           if (report.omitted > 0) log.error(`strict: … and ${report.omitted} more failure(s)`);

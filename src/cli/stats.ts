@@ -2,9 +2,7 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ShardloomError } from '../core/errors.js';
-import { readJson, type IndexJson, type StatsJson } from '../shards/index-file.js';
-import { formatStatsTable } from '../shards/report.js';
-import { writeHtmlReport } from '../shards/html-report.js';
+import type { IndexJson, StatsJson } from '../shards/index-file.js';
 
 interface Args { dir: string; json: boolean; html?: string }
 
@@ -20,8 +18,11 @@ export function statsCommand(setCode: (c: number) => void): CommandModule<object
         .example('$0 stats out/sample', 'Table of the sample run')
         .example('$0 stats out/sample --html report.html', 'A page to look at (or to upload from CI)'),
     handler: async (a) => {
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const { formatStatsTable } = await import('../shards/report.js');
       const { index, stats } = await loadRun(a.dir);
       if (a.html) {
+        const { writeHtmlReport } = await import('../shards/html-report.js');
         await writeHtmlReport(a.dir, a.html, index, stats);
         process.stderr.write(`report written to ${a.html}\n`);
       }
@@ -33,6 +34,7 @@ export function statsCommand(setCode: (c: number) => void): CommandModule<object
 }
 
 export async function loadRun(dir: string): Promise<{ index: IndexJson; stats: StatsJson }> {
+  const { readJson } = await import('../shards/index-file.js');
   const ip = join(dir, 'index.json');
   if (!existsSync(ip)) throw new ShardloomError('USAGE', `${dir} holds no index.json — is it the output directory of a finished run?`);
   const index = await readJson<IndexJson>(ip);

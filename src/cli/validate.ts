@@ -1,6 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../config/load.js';
-import { validateRun } from '../shards/validate.js';
 
 interface Args { dir: string; config?: string; json: boolean }
 
@@ -16,6 +14,8 @@ export function validateCommand(setCode: (c: number) => void): CommandModule<obj
         .example('$0 validate out/sample', 'Check checksums, schema, counts and row invariants')
         .example('$0 validate out/sample --config pipelines/sample.yaml', '…and the mix ratios and thresholds of the config'),
     handler: async (a) => {
+      // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
+      const [{ loadConfig }, { validateRun }] = await Promise.all([import('../config/load.js'), import('../shards/validate.js')]);
       const cfg = a.config ? loadConfig(a.config) : undefined;
       const report = await validateRun(a.dir, cfg);
       if (a.json) {

@@ -4,7 +4,9 @@
  * vocabulary, the pre-tokenizer regex and no special tokens (document text never yields special ids).
  * NFC normalisation happens here, as the tokenizer.json's normalizer says.
  *
- * `fastSpec` checks that the vocabulary qualifies; parity with the reference path is tested on real text.
+ * `fastSpec` checks that the vocabulary qualifies (once per vocabulary: prepared.ts caches its result);
+ * parity with the reference path is tested on real text. Building the BPE from the spec costs ~0.25 CPU-s
+ * and ~75 MB, so tokenizer.ts builds it on the first `encode` and the pool once per started thread.
  */
 import { createRequire } from 'node:module';
 
@@ -18,8 +20,8 @@ interface TokJson {
   model: { type: string; vocab: Record<string, number>; merges: (string | [string, string])[]; byte_fallback?: boolean; ignore_merges?: boolean };
 }
 
-/** GPT-2's byte ↔ unicode table used by byte-level BPE vocabularies. */
-function byteDecoder(): Map<string, number> {
+/** GPT-2's byte ↔ unicode table used by byte-level BPE vocabularies: char code → byte (-1: not byte-level). */
+function byteDecoder(): Int16Array {
   const bs: number[] = [];
   for (let b = 33; b <= 126; b++) bs.push(b);
   for (let b = 161; b <= 172; b++) bs.push(b);
@@ -27,7 +29,9 @@ function byteDecoder(): Map<string, number> {
   const cs = [...bs];
   let n = 0;
   for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
-  return new Map(bs.map((b, i) => [String.fromCharCode(cs[i]), b]));
+  const table = new Int16Array(Math.max(...cs) + 1).fill(-1);
+  bs.forEach((b, i) => { table[cs[i]] = b; });
+  return table;
 }
 
 /**
@@ -46,14 +50,16 @@ export function fastSpec(json: TokJson): FastSpec | string {
   if (parts.length !== 2 || split.type !== 'Split' || !split.pattern?.Regex || split.behavior !== 'Isolated' || split.invert) return 'pre-tokenizer is not Split(regex, Isolated) + ByteLevel';
   if (parts[1].type !== 'ByteLevel' || parts[1].use_regex !== false) return 'pre-tokenizer is not Split + ByteLevel(use_regex: false)';
   const dec = byteDecoder();
-  const toBytes = (tok: string): Buffer | null => {
-    const out: number[] = [];
-    for (const ch of tok) {
-      const b = dec.get(ch);
-      if (b === undefined) return null;
-      out.push(b);
+  let buf = Buffer.alloc(256);
+  const toBase64 = (tok: string): string | null => {
+    if (tok.length > buf.length) buf = Buffer.alloc(tok.length);
+    for (let i = 0; i < tok.length; i++) {
+      const c = tok.charCodeAt(i);
+      const b = c < dec.length ? dec[c] : -1;
+      if (b < 0) return null;
+      buf[i] = b;
     }
-    return Buffer.from(out);
+    return buf.toString('base64', 0, tok.length);
   };
   // Ranks must follow merge order: each merge's result has a larger id than both its parts and than
   // the results of earlier merges.
@@ -67,9 +73,9 @@ export function fastSpec(json: TokJson): FastSpec | string {
   }
   const lines: string[] = [];
   for (const [tok, id] of Object.entries(vocab)) {
-    const bytes = toBytes(tok);
-    if (!bytes) return `token ${JSON.stringify(tok)} is not byte-level`;
-    lines.push(`${bytes.toString('base64')} ${id}`);
+    const b64 = toBase64(tok);
+    if (b64 === null) return `token ${JSON.stringify(tok)} is not byte-level`;
+    lines.push(`${b64} ${id}`);
   }
   return { bpe: lines.join('\n'), pattern: split.pattern.Regex!, nfc: norm === 'NFC' };
 }

@@ -1,8 +1,9 @@
 /**
  * Tokenize on every core: worker threads, each holding the tokenizer, fed in round-robin chunks; results
- * are reassembled in input order, so output never depends on thread timing. At most `maxQueued` chunks per
- * worker are outstanding (bounded memory). The worker is plain JavaScript run with `eval` and loads the
- * tokenizer library by absolute path, so it works the same from src/ (vitest), dist/ and benchmarks.
+ * are reassembled in input order, so output never depends on thread timing. A worker starts when the first
+ * chunk comes its way (each builds a BPE, ~0.25 CPU-s and ~75 MB): a run of one document starts one, not
+ * one per core. The worker is plain JavaScript run with `eval` and loads the tokenizer library by absolute
+ * path, so it works the same from src/ (vitest), dist/ and benchmarks.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -23,7 +24,7 @@ if (workerData.fast) {
   };
 } else {
   const { TokenizerLoader } = require(workerData.libPath);
-  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: workerData.json, tokenizerConfig: workerData.config });
+  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: JSON.parse(workerData.json), tokenizerConfig: workerData.config });
   encode = referenceEncode(tok);
 }
 function referenceEncode(tok) { return (text) => {
@@ -42,12 +43,17 @@ parentPort.on('message', ({ id, texts }) => {
 });
 `;
 
-/** Either the fast path's inputs, or a tokenizer.json (+ config) for the reference path. */
-export type PoolSpec = { fast: FastSpec } | { json: unknown; config: Record<string, unknown> };
+/**
+ * Either the fast path's inputs (the prepared BPE text), or a tokenizer.json as text (+ config) for the
+ * reference path: copying a string to a thread is a memcpy, a parsed 11 MB object graph a slow clone.
+ */
+export type PoolSpec = { fast: FastSpec } | { json: string; config: Record<string, unknown> };
 
 export interface WorkerPool {
   encodeMany(texts: string[]): Promise<Int32Array[]>;
   close(): Promise<void>;
+  /** Threads started so far (they start as chunks arrive). */
+  started(): number;
 }
 
 /** Texts per message: large enough to amortise the message cost, small enough to spread over workers. */
@@ -57,11 +63,12 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
   const n = workers > 0 ? workers : Math.max(1, cpus().length);
   const require = createRequire(import.meta.url);
   const paths = { libPath: require.resolve('@lenml/tokenizers'), tiktokenPath: require.resolve('tiktoken') };
-  const pool = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, ...spec } }));
+  const pool: (Worker | undefined)[] = new Array(n).fill(undefined);
   const pending = new Map<number, { resolve: (v: Int32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let rr = 0;
-  for (const w of pool) {
+  const start = (): Worker => {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, ...spec } });
     w.on('message', (m: { id: number; out?: Int32Array[]; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
@@ -72,12 +79,14 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
       for (const p of pending.values()) p.reject(e);
       pending.clear();
     });
-  }
+    return w;
+  };
   const send = (texts: string[]) =>
     new Promise<Int32Array[]>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      pool[rr++ % pool.length].postMessage({ id, texts });
+      const k = rr++ % pool.length;
+      (pool[k] ??= start()).postMessage({ id, texts });
     });
   return {
     async encodeMany(texts) {
@@ -94,7 +103,8 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
       return results.flat();
     },
     async close() {
-      await Promise.all(pool.map((w) => w.terminate()));
+      await Promise.all(pool.map((w) => w?.terminate()));
     },
+    started: () => pool.filter((w) => w !== undefined).length,
   };
 }

