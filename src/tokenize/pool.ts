@@ -63,15 +63,19 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
   const n = workers > 0 ? workers : Math.max(1, cpus().length);
   const require = createRequire(import.meta.url);
   const paths = { libPath: require.resolve('@lenml/tokenizers'), tiktokenPath: require.resolve('tiktoken') };
-  const pool: (Worker | undefined)[] = new Array(n).fill(undefined);
-  const pending = new Map<number, { resolve: (v: Int32Array[]) => void; reject: (e: Error) => void }>();
+  // Threads start only when every started one is busy: a run whose texts are a trickle (captions) keeps one.
+  const pool: Worker[] = [];
+  const busy = new Map<Worker, number>();
+  const pending = new Map<number, { resolve: (v: Int32Array[]) => void; reject: (e: Error) => void; worker: Worker }>();
   let nextId = 0;
-  let rr = 0;
   const start = (): Worker => {
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, ...spec } });
+    pool.push(w);
+    busy.set(w, 0);
     w.on('message', (m: { id: number; out?: Int32Array[]; error?: string }) => {
       const p = pending.get(m.id);
       pending.delete(m.id);
+      if (p) busy.set(p.worker, busy.get(p.worker)! - 1);
       if (m.error) p?.reject(new Error(`tokenizer worker: ${m.error}`));
       else p?.resolve(m.out!);
     });
@@ -81,12 +85,19 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
     });
     return w;
   };
+  const pick = (): Worker => {
+    let least: Worker | undefined;
+    for (const w of pool) if (least === undefined || busy.get(w)! < busy.get(least)!) least = w;
+    if (least !== undefined && (busy.get(least) === 0 || pool.length >= n)) return least;
+    return start();
+  };
   const send = (texts: string[]) =>
     new Promise<Int32Array[]>((resolve, reject) => {
       const id = nextId++;
-      pending.set(id, { resolve, reject });
-      const k = rr++ % pool.length;
-      (pool[k] ??= start()).postMessage({ id, texts });
+      const worker = pick();
+      busy.set(worker, busy.get(worker)! + 1);
+      pending.set(id, { resolve, reject, worker });
+      worker.postMessage({ id, texts });
     });
   return {
     async encodeMany(texts) {
@@ -103,8 +114,8 @@ export function createWorkerPool(spec: PoolSpec, workers = 0): WorkerPool {
       return results.flat();
     },
     async close() {
-      await Promise.all(pool.map((w) => w?.terminate()));
+      await Promise.all(pool.map((w) => w.terminate()));
     },
-    started: () => pool.filter((w) => w !== undefined).length,
+    started: () => pool.length,
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The worker pool starts threads as work arrives (one document: one thread, whatever the core count), and
+ * The worker pool starts a thread only when every started one is busy (one document: one thread, whatever
+ * the core count), and
  * both kinds of worker — the fast path fed the prepared BPE text, the reference fed the tokenizer.json as
  * text — give the ids of the tokenizer in this thread, in input order.
  */
@@ -11,16 +12,22 @@ import { loadTokenizer, createTokenizerPool } from '../../src/tokenize/tokenizer
 const TEXTS = ['Straße 数据 données <img> 🙂', 'x'.repeat(70_000), 'second chunk after a long one', '', 'हिन्दी Русский\r\n  end'];
 
 describe('tokenizer worker pool', () => {
-  test('threads start as chunks arrive: a small batch starts one of four', async () => {
+  test('threads start only when every started one is busy: small batches one after another keep one of four', async () => {
     const pool = createWorkerPool({ fast: loadPrepared({ name: 'qwen3' }).prepared.fast! }, 4);
     try {
       expect(pool.started()).toBe(0);
       const tok = await loadTokenizer({ name: 'qwen3' });
       expect((await pool.encodeMany(['one small document'])).map((a) => Array.from(a))).toEqual([Array.from(tok.encode('one small document'))]);
       expect(pool.started()).toBe(1);
-      // 'x' × 70 000 closes a 64 K-character chunk: the batch is two chunks, on two threads.
+      for (let i = 0; i < 5; i++) await pool.encodeMany([`caption ${i}`]);
+      expect(pool.started()).toBe(1);
+      // 'x' × 70 000 closes a 64 K-character chunk: the batch is two chunks at once — the idle thread takes
+      // the first, a second thread starts for the other.
       expect((await pool.encodeMany(TEXTS)).map((a) => Array.from(a))).toEqual(TEXTS.map((t) => Array.from(tok.encode(t))));
-      expect(pool.started()).toBe(3);
+      expect(pool.started()).toBe(2);
+      // Many chunks at once: up to the pool's size, never more.
+      await pool.encodeMany(Array.from({ length: 12 }, (_, i) => 'y'.repeat(65_536) + i));
+      expect(pool.started()).toBe(4);
     } finally {
       await pool.close();
     }
