@@ -39,8 +39,16 @@ export interface MediaStageOptions {
   seen?: Set<string>;
 }
 
+/**
+ * Fetching runs ahead of tiling: enough documents have their images in flight to keep the image store's
+ * requests busy (`imageStore.concurrency`) while the compute backend tiles `concurrency` documents.
+ */
 export async function* mediaStage(docs: AsyncIterable<Document>, opts: MediaStageOptions): AsyncGenerator<MediaDocument> {
-  for await (const r of mapOrdered(docs, opts.concurrency, (d) => tileDocument(d, opts))) if (r) yield r;
+  // With dedupImages the content hashes are checked as the images arrive: one document at a time, so which
+  // copy of an image is kept follows the document order, not the timing of the fetches.
+  const ahead = opts.policy.dedup ? 1 : Math.max(opts.concurrency, opts.policy.store?.concurrency ?? 0);
+  const fetched = mapOrdered(docs, ahead, (d) => fetchImages(d, opts));
+  for await (const r of mapOrdered(fetched, opts.concurrency, async (f) => f && tileImages(f, opts))) if (r) yield r;
 }
 
 /** Worst-case tiles of one image allowed `m` tiles: the grid plus a thumbnail when the grid has more than one. */
@@ -62,26 +70,35 @@ export function budget(n: number, images: ResolvedConfig['images'], packMaxTiles
   return { keep, maxTiles: Math.max(m, 1) };
 }
 
+interface Fetched { doc: Document; n: number; bytes: Map<number, Uint8Array>; tooMany: number }
+
 /**
- * Tile a document's images. The tile budget (`max(1, floor(maxTiles / N))`) counts the images that are
- * actually kept: images that cannot be had or are duplicates are dropped first, and an image that fails
- * to decode makes the budget be planned again for the rest. A dropped image leaves no trace in the text:
- * the texts on either side are joined as two adjacent texts of the document are (`doc.textJoiner`).
+ * 1. The bytes of each image, in order; past maxImagesPerDoc usable images the rest are not fetched. The
+ * images are fetched at once, as many as could still be used: one that fails or is a duplicate starts the
+ * next, so the same images are fetched as one after another, without waiting for each in turn.
  */
-async function tileDocument(doc: Document, opts: MediaStageOptions): Promise<MediaDocument | null> {
-  const n = doc.segments.filter((s) => s.type === 'image').length;
-  if (n === 0) return doc as MediaDocument;
-  const { policy, stats } = opts;
-  const fail = (reason: string, detail: string): null => { opts.rejects.reject({ ...doc.provenance, reason, detail }); return null; };
-  // 1. The bytes of each image, in order; past maxImagesPerDoc usable images the rest are not fetched.
-  const limit = policy.tooMany === 'reject' ? Infinity : policy.maxImages;
+async function fetchImages(doc: Document, opts: MediaStageOptions): Promise<Fetched | null> {
+  const refs = [...doc.segments.entries()].flatMap(([i, s]) => (s.type === 'image' ? [{ i, image: s.image }] : []));
+  const n = refs.length;
   const bytes = new Map<number, Uint8Array>();
+  if (n === 0) return { doc, n, bytes, tooMany: 0 };
+  const { policy, stats } = opts;
+  const limit = policy.tooMany === 'reject' ? Infinity : policy.maxImages;
+  const pending = new Map<number, Promise<Uint8Array>>();
+  let next = 0;
+  const fill = () => {
+    for (; next < n && bytes.size + pending.size < limit; next++) {
+      const p = imageBytes(refs[next].image, opts.images.maxBytes, policy.store);
+      p.catch(() => undefined); // raised where it is awaited, in order
+      pending.set(refs[next].i, p);
+    }
+  };
   let tooMany = 0;
-  for (const [i, seg] of doc.segments.entries()) {
-    if (seg.type !== 'image') continue;
+  for (const { i } of refs) {
     if (bytes.size >= limit) { tooMany++; continue; }
+    fill();
     try {
-      const b = await imageBytes(seg.image, opts.images.maxBytes, policy.store);
+      const b = await pending.get(i)!;
       if (policy.dedup && opts.seen) {
         const h = createHash('sha1').update(b).digest('base64');
         if (opts.seen.has(h)) { stats.inc('images.dropped.duplicate'); continue; }
@@ -89,10 +106,25 @@ async function tileDocument(doc: Document, opts: MediaStageOptions): Promise<Med
       }
       bytes.set(i, b);
     } catch (e) {
-      if (policy.onImageError === 'reject') return fail(reasonOf(e), (e as Error).message);
+      if (policy.onImageError === 'reject') { opts.rejects.reject({ ...doc.provenance, reason: reasonOf(e), detail: (e as Error).message }); return null; }
       dropped(stats, reasonOf(e));
+    } finally {
+      pending.delete(i);
     }
   }
+  return { doc, n, bytes, tooMany };
+}
+
+/**
+ * Tile a document's images. The tile budget (`max(1, floor(maxTiles / N))`) counts the images that are
+ * actually kept: images that cannot be had or are duplicates are dropped first, and an image that fails
+ * to decode makes the budget be planned again for the rest. A dropped image leaves no trace in the text:
+ * the texts on either side are joined as two adjacent texts of the document are (`doc.textJoiner`).
+ */
+async function tileImages({ doc, n, bytes, tooMany }: Fetched, opts: MediaStageOptions): Promise<MediaDocument | null> {
+  if (n === 0) return doc as MediaDocument;
+  const { policy, stats } = opts;
+  const fail = (reason: string, detail: string): null => { opts.rejects.reject({ ...doc.provenance, reason, detail }); return null; };
   // 2. Tile what is kept with the budget for that many images; an undecodable image re-plans the rest.
   let kept = [...bytes.keys()];
   const tiled = new Map<number, { maxTiles: number; image: TiledImage }>();
