@@ -88,9 +88,9 @@ async function interleavedFile(path: string, imageDir: string, seed: number) {
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
-/** The sample's video clips, copied under unit names (each copy is read and decoded anew). */
+/** The sample's video clips and their sidecar captions, copied under unit names (each copy is read and decoded anew). */
 function videoClips(dir: string, i: number) {
-  for (const f of readdirSync('sample-data/video').filter((n) => /\.(mp4|webm)$/.test(n))) {
+  for (const f of readdirSync('sample-data/video').filter((n) => /\.(mp4|webm|txt|json)$/.test(n))) {
     const to = join(dir, `clip-${String(i).padStart(3, '0')}-${f}`);
     if (!existsSync(to)) copyFileSync(join('sample-data/video', f), to);
   }
@@ -113,7 +113,7 @@ async function corpus(k: number): Promise<string> {
     '  - {name: text, kind: text, paths: ["text-*.jsonl.gz"], idField: id, weight: 0.6}',
     '  - {name: pairs, kind: caption, paths: ["pairs-*.tar"], weight: 0.2}',
     '  - {name: docs, kind: interleaved, paths: ["docs-*.jsonl"], imageStore: {type: dir, path: images}, weight: 0.15}',
-    '  - {name: clips, kind: video, paths: ["clip-*"], minFrames: 4, maxFrames: 8, weight: 0.05}',
+    '  - {name: clips, kind: video, paths: ["clip-*.mp4", "clip-*.webm"], minFrames: 4, maxFrames: 8, weight: 0.05}',
     'mix: {onExhausted: renormalize}', 'images: {maxTiles: 6}', 'pack: {maxTokens: 16384}', '',
   ].join('\n'));
   return cfg;

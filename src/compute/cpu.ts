@@ -1,9 +1,9 @@
 /**
- * The CPU backend. Per image: ONE decode to raw 8-bit sRGB with sharp/libvips (EXIF orientation applied,
- * alpha composited on white, grey / CMYK / palette / 16-bit converted); the grid and the thumbnail resized
- * from that one copy (Pillow's bicubic in WebAssembly SIMD, bit-identical to PIL, or libvips when shrinking
- * on both axes); every tile encoded straight from the resized pixels, in parallel on libuv's pool, by
- * libjpeg-turbo (turbojpeg.ts) or sharp. Where the time goes and why: docs/performance.md, "Image tiling".
+ * The CPU backend. Per image: ONE decode to raw 8-bit sRGB — a plain JPEG on a tiling thread by libjpeg-turbo
+ * straight into the resampler's memory, anything else by sharp/libvips (EXIF orientation applied, alpha
+ * composited on white, grey / CMYK / palette / 16-bit converted); the grid and the thumbnail resized from that
+ * one copy (Pillow's bicubic in WebAssembly SIMD, bit-identical to PIL); every tile encoded straight from the
+ * resized pixels by libjpeg-turbo (turbojpeg.ts) or sharp. Where the time goes and why: docs/performance.md.
  * Video frames (already decoded by ffmpeg): Pillow's bicubic to one tileSize² tile, encoded the same way.
  * A batch is its items run concurrently (the caller bounds how many batches are in flight).
  */
@@ -34,7 +34,7 @@ import { MediaError } from './errors.js';
 import { assertNotTruncated, checkImageEnd, decodeFailure, type ImageEnd } from './integrity.js';
 import { jpegTraits } from './jpeg-info.js';
 import { planTiles } from './tiling.js';
-import { Resampler, resizeBicubicRgb, type Size } from './resample.js';
+import { Resampler, resizeBicubicRgb } from './resample.js';
 import { loadTurboJpeg, TJCS } from './turbojpeg.js';
 import type { ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
 
@@ -147,29 +147,6 @@ function encodeArea(area: Uint8Array, width: number, height: number, left: numbe
 /** Resamplers not in use; one per image in flight, so an image's pixels stay in place until its tiles are encoded. */
 const idle: Resampler[] = [];
 
-/** Shrinking on both axes — the one case libvips resizes (see resizeAll). */
-const shrinks = (img: Size, s: Size) => s.width <= img.width && s.height <= img.height && (s.width < img.width || s.height < img.height);
-
-/**
- * Every size from one decoded image. Enlarging on either axis (or keeping the size): Pillow's algorithm in
- * WebAssembly, bit-identical to PIL, results left in the resampler's memory. Shrinking on both axes:
- * libvips' cubic reduce, ~55 dB from PIL and faster there than our exact kernels (docs/performance.md).
- */
-async function resizeAll(r: Resampler, img: RawImage, sizes: Size[], resizedInPlace?: Uint8Array[]): Promise<Uint8Array[]> {
-  const exact = sizes.filter((s) => !shrinks(img, s));
-  // `resizedInPlace`: the exact sizes, already computed from the source in the resampler's memory.
-  const inPlace = resizedInPlace ?? (exact.length ? r.resize(img.data, img.width, img.height, exact) : []);
-  const sharp = sizes.some((s) => shrinks(img, s)) ? await loadSharp() : null;
-  return Promise.all(sizes.map((s) => (sharp && shrinks(img, s)
-    ? sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(s.width, s.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer()
-    : inPlace[exact.indexOf(s)])));
-}
-
-/**
- * Decode, plan, resize the grid and the thumbnail from one copy of the pixels, encode every tile straight
- * from where it was resized (libjpeg-turbo reads it with a row pitch, or one libvips call per tile; no
- * JavaScript copy). Thumbnail last. Tiles are encoded in parallel on libuv's pool.
- */
 /** The sizes an image is resized to: its grid, then the thumbnail when there is one. */
 function plannedSizes(width: number, height: number, o: TileOptions) {
   const plan = planTiles(width, height, o);
@@ -180,8 +157,9 @@ function plannedSizes(width: number, height: number, o: TileOptions) {
 }
 
 /**
- * Decode and resize to every planned size. On a tiling thread a plain JPEG is decoded by libjpeg-turbo
- * straight into the resampler's memory (no copy; PIL's decoder settings, the same pixels as libvips);
+ * Decode and resize to every planned size — Pillow's bicubic in WebAssembly, bit-identical to PIL whether it
+ * enlarges or shrinks, the results left in the resampler's memory. On a tiling thread a plain JPEG is decoded
+ * by libjpeg-turbo straight into that memory (no copy; PIL's decoder settings, the same pixels as libvips);
  * anything else through decodeRgb.
  */
 async function decodeAndResize(r: Resampler, bytes: Uint8Array, o: TileOptions) {
@@ -189,22 +167,18 @@ async function decodeAndResize(r: Resampler, bytes: Uint8Array, o: TileOptions) 
   const direct = directJpeg(bytes, end, o);
   if (direct) {
     const { plan, sizes } = plannedSizes(direct.width, direct.height, o);
-    const exact = sizes.filter((s) => !shrinks(direct, s));
-    const job = r.prepare(direct.width, direct.height, exact);
+    const job = r.prepare(direct.width, direct.height, sizes);
     let decoded = true;
     try {
       loadTurboJpeg().lib!.decodeRgbSync(bytes, job.input, direct.width, direct.height);
     } catch {
       decoded = false;
     }
-    if (decoded) {
-      const src = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
-      return { plan, resized: await resizeAll(r, { data: src, ...direct }, sizes, job.run()) };
-    }
+    if (decoded) return { plan, resized: job.run() };
   }
   const img = await decodeRgb(bytes, o);
   const { plan, sizes } = plannedSizes(img.width, img.height, o);
-  return { plan, resized: await resizeAll(r, img, sizes) };
+  return { plan, resized: r.resize(img.data, img.width, img.height, sizes) };
 }
 
 export async function tileImageCpu(bytes: Uint8Array, o: TileOptions): Promise<{ grid: TiledImage['grid']; tiles: Buffer[] }> {
