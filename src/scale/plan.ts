@@ -130,8 +130,8 @@ ${common.join('\n')}
 #SBATCH --requeue
 set -euo pipefail
 # --resume: a requeued or resubmitted task keeps its verified shards and redoes only the rest.
-# --cpus: pools are sized to the task's CPUs (--cpus-per-task), not to the node's.
-exec ${cmd} run ${q(config)} --rank "$SLURM_ARRAY_TASK_ID" --world-size ${n} --cpus "$SLURM_CPUS_PER_TASK" --out ${q(out)} --resume
+# --cpus: pools are sized to the task's CPUs (--cpus-per-task; Slurm sets SLURM_CPUS_PER_TASK from it), not to the node's.
+exec ${cmd} run ${q(config)} --rank "$SLURM_ARRAY_TASK_ID" --world-size ${n} --cpus "\${SLURM_CPUS_PER_TASK:-${cpus}}" --out ${q(out)} --resume
 SBATCH
 
 cat > ${q(jobs)}/merge.sbatch <<'SBATCH'

@@ -5,6 +5,17 @@
 import { parentPort } from 'node:worker_threads';
 import { localSinks, type RowSink, type SinkReply, type SinkRequest } from './sinks.js';
 
+/**
+ * apache-arrow's file writer, when its output fails (a full disk) and the sink is aborted, rejects an internal
+ * read nobody waits for, with `{ done: true, value: <the write error> }`. The error itself reaches the shard
+ * writer through the sink's own calls; that stray rejection must not take the thread down. Anything else
+ * unhandled is a bug: the thread stops and the calling thread reports it.
+ */
+process.on('unhandledRejection', (reason) => {
+  if (reason && typeof reason === 'object' && (reason as { done?: unknown }).done === true && (reason as { value?: unknown }).value instanceof Error) return;
+  throw reason;
+});
+
 const factory = localSinks();
 const sinks = new Map<number, RowSink>();
 let queue: Promise<void> = Promise.resolve();

@@ -68,7 +68,7 @@ describe('plan: Slurm', () => {
     ]);
     const q = shellQuote(cfgFile);
     expect(q).toBe(`'${cfgFile}'`);
-    expect(ranks).toContain(`\nexec npx shardloom run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --cpus "$SLURM_CPUS_PER_TASK" --out ${out} --resume\n`);
+    expect(ranks).toContain(`\nexec npx shardloom run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --cpus "\${SLURM_CPUS_PER_TASK:-16}" --out ${out} --resume\n`);
     expect(merge).toContain(`\nnpx shardloom merge ${out}\nnpx shardloom validate ${out} --config ${q}\n`);
     expect(sbatch(merge)).toContain('#SBATCH --job-name=shardloom-my-mix-v2-merge');
   });
