@@ -101,7 +101,9 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
   log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
   const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
-  const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: cfg.compute.concurrency, baseDir: cfg.baseDir }, compute);
+  // A gpu backend gathers images into batches: enough documents in flight to fill two of them.
+  const mediaConcurrency = cfg.compute.concurrency || (compute?.name === 'gpu' ? compute.batching.maxItems * compute.batching.maxInFlight : 0);
+  const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: mediaConcurrency, baseDir: cfg.baseDir }, compute);
   const pool = await createTokenizerPool(tokenizerConfig, workers, { log });
   log.info(
     `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
@@ -119,7 +121,8 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     rowGroupRows: cfg.output.rowGroupRows,
     compression: cfg.output.compression,
     thread: true,
-    metadata: shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, configHash: cfg.configHash }),
+    // Asked again for each shard: a gpu backend that fell back to the cpu says so from the next shard on.
+    metadata: () => shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, compute: compute?.description, configHash: cfg.configHash }),
     kept,
     onShard: async (rec, reused) => {
       progress.shards++;

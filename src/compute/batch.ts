@@ -4,6 +4,7 @@
  * stream of jobs into the batches a backend asks for (`ComputeBackend.batching`) with results in order.
  */
 import { MediaError } from './errors.js';
+import { ShardloomError } from '../core/errors.js';
 import type { BatchLimits, ComputeBackend, FrameJob, ItemResult } from './types.js';
 
 /** Any failure as a MediaError: MediaErrors as they are, anything else under `reason` with its message. */
@@ -102,6 +103,8 @@ export class BatchQueue<J, R> {
           items.forEach((it, i) => (rs[i].ok ? it.resolve(rs[i].value) : it.reject(rs[i].error)));
         })
         .catch((e: unknown) => {
+          // A backend that cannot go on (ShardloomError) stops the run: that error reaches every job as it is.
+          if (e instanceof ShardloomError) { for (const it of items) it.reject(e as unknown as MediaError); return; }
           const err = new MediaError('compute.batch', `the compute backend failed a batch: ${e instanceof Error ? e.message : String(e)}`, { cause: e, retryable: true });
           for (const it of items) it.reject(err); // no effect on jobs already settled
         })

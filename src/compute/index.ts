@@ -1,16 +1,16 @@
 /**
  * The compute module: all pixel work — images and video frames — behind one interface (types.ts), two
- * backends. `auto` tries once to initialise a CUDA device through ffmpeg and falls back to the CPU, saying
- * which it chose and why; `cuda` where there is none is a clear error.
+ * backends: `cpu` (tiling threads, cpu.ts / threads.ts) and `gpu` (a persistent PyTorch worker per device,
+ * gpu.ts). `auto` takes the GPU only when a CUDA device really initialises in the worker, and otherwise says
+ * why it did not; `gpu` (or its alias `cuda`) where none does is a clear error, unless `fallback: cpu`.
  *
  * This file is the module's face: media/ imports compute/ only from here. compute/ imports nothing from media/.
  */
-import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import { cpuBackend, describeTileEncoder } from './cpu.js';
-import { findBinary } from './ffmpeg.js';
 import type { ComputeBackend } from './types.js';
 
 export type { BatchLimits, ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
@@ -21,25 +21,20 @@ export { findBinary, type FoundBinary } from './ffmpeg.js';
 
 /**
  * `threads`: tiling threads of the cpu backend (default: the CPUs this process may use); 0 tiles on the
- * calling thread.
+ * calling thread. The gpu keys: `device` (a CUDA device index, or `cpu` to run the worker on the CPU — how CI
+ * tests it), `batchSize` (images per batch, default 32), `python` (default `$SHARDLOOM_PYTHON`, else
+ * `python3`), `fallback` (`cpu`: go on with the cpu backend when the GPU worker cannot; default: stop),
+ * `timeoutSeconds` (a batch's deadline, default 120).
  */
-export interface ComputeConfig { backend: 'auto' | 'cpu' | 'cuda'; concurrency?: number; device?: number; threads?: number }
-
-/** ffmpeg arguments that succeed only when a CUDA device initialises. */
-export const CUDA_PROBE_ARGS = ['-hide_banner', '-loglevel', 'error', '-init_hw_device', 'cuda=probe:0', '-f', 'lavfi', '-i', 'nullsrc=s=16x16:d=0.04', '-frames:v', '1', '-f', 'null', '-'];
-
-/** Can this machine run the cuda backend? `{ ok, reason }`, checked once per process. */
-export function probeCuda(env: NodeJS.ProcessEnv = process.env): { ok: true; ffmpeg: string } | { ok: false; reason: string } {
-  let bin;
-  try {
-    bin = findBinary('ffmpeg', env);
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message };
-  }
-  const r = spawnSync(bin.path, CUDA_PROBE_ARGS, { encoding: 'utf8', timeout: 15_000 });
-  if (r.error) return { ok: false, reason: `${bin.path}: ${r.error.message}` };
-  if (r.status !== 0) return { ok: false, reason: `${bin.path} (${bin.from}) cannot initialise a CUDA device: ${(r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`}` };
-  return { ok: true, ffmpeg: bin.path };
+export interface ComputeConfig {
+  backend: 'auto' | 'cpu' | 'gpu' | 'cuda';
+  concurrency?: number;
+  threads?: number;
+  device?: number | 'cpu';
+  batchSize?: number;
+  python?: string;
+  fallback?: 'none' | 'cpu';
+  timeoutSeconds?: number;
 }
 
 function cpuWithLog(log: Logger, why: string, cfg: ComputeConfig): ComputeBackend {
@@ -48,15 +43,36 @@ function cpuWithLog(log: Logger, why: string, cfg: ComputeConfig): ComputeBacken
   return cpuBackend({ concurrency: cfg.concurrency, threads });
 }
 
+/**
+ * Is there an NVIDIA driver at all? Checked before `auto` starts a Python worker (seconds of CPU to import
+ * torch), so that a CPU-only machine pays nothing. `SHARDLOOM_ASSUME_NVIDIA=1` skips the check (tests).
+ */
+export function nvidiaDriverPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.SHARDLOOM_ASSUME_NVIDIA === '1') return true;
+  return existsSync('/dev/nvidiactl') || existsSync('/proc/driver/nvidia/version');
+}
+
 export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ComputeBackend> {
   if (cfg.backend === 'cpu') return cpuWithLog(log, 'compute: cpu backend (asked for)', cfg);
-  const probe = probeCuda(env);
-  if (probe.ok) {
-    const { cudaBackend } = await import('./cuda.js'); // loaded only where a CUDA device initialises
-    const b = cudaBackend(probe.ffmpeg, cfg.device ?? 0, { concurrency: cfg.concurrency });
-    log.info(`compute: cuda backend (NVDEC + scale_cuda via ${probe.ffmpeg}); video frames: CPU fallback (the cuda backend has no frame path: exact bicubic + ${b.encoder}, as the cpu backend)`);
-    return b;
+  const wantGpu = cfg.backend === 'gpu' || cfg.backend === 'cuda';
+  const device = cfg.device === 'cpu' ? 'cpu' : `cuda:${cfg.device ?? 0}`;
+  if (!wantGpu && device !== 'cpu' && !nvidiaDriverPresent(env)) return cpuWithLog(log, 'compute: cpu backend — no GPU: no NVIDIA driver on this machine (/dev/nvidiactl)', cfg);
+  const python = cfg.python ?? env.SHARDLOOM_PYTHON ?? 'python3';
+  const { startWorker, gpuBackend } = await import('./gpu.js'); // loaded only where a GPU is tried
+  const started = await startWorker({ python, device, log, env });
+  if ('error' in started) {
+    const why = `the GPU worker (${python}, device ${device}) cannot start: ${started.error}`;
+    if (wantGpu && cfg.fallback !== 'cpu') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "${cfg.backend}" but ${why}. Use "auto", or compute.fallback: cpu, to go on with the CPU.`);
+    return cpuWithLog(log, `compute: cpu backend — ${why}`, cfg);
   }
-  if (cfg.backend === 'cuda') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "cuda" but ${probe.reason}. Use "auto" to fall back to the CPU.`);
-  return cpuWithLog(log, `compute: cpu backend (sharp/libvips) — no CUDA: ${probe.reason}`, cfg);
+  const h = started.hello;
+  const b = gpuBackend(started, {
+    python, device, log, env,
+    batchSize: cfg.batchSize ?? 32,
+    timeoutMs: (cfg.timeoutSeconds ?? 120) * 1000,
+    fallback: cfg.fallback ?? 'none',
+    cpu: () => cpuBackend({ concurrency: cfg.concurrency, threads: cfg.threads ?? availableParallelism() }),
+  });
+  log.info(`compute: gpu backend on ${h.device}${h.deviceName ? ` (${h.deviceName})` : ''} — torch ${h.torch}, torchvision ${h.torchvision}; decode ${h.gpuDecode ? 'nvJPEG' : 'CPU (torchvision)'}${h.batchedDecode ? ', batched' : ', one by one'}; JPEG tiles ${b.encoder}; batches of ${cfg.batchSize ?? 32}`);
+  return b;
 }

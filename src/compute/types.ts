@@ -52,14 +52,13 @@ export interface BatchLimits { maxItems: number; maxInFlight: number }
  *   it returns are new buffers owned by the caller (never views of memory the backend reuses).
  */
 export interface ComputeBackend {
-  readonly name: 'cpu' | 'cuda';
+  readonly name: 'cpu' | 'gpu';
   /** Which JPEG encoder writes the tiles (`libjpeg-turbo` or `sharp-mozjpeg`): the bytes depend on it. */
   readonly encoder: string;
-  /**
-   * Where video frames are resized and encoded. `cpu` on a `cuda` backend is an explicit fallback: that
-   * backend has no frame path of its own and runs the cpu backend's code (same bytes as the cpu backend).
-   */
-  readonly frames: 'cpu' | 'cuda';
+  /** Where video frames are resized and encoded (every backend has its own frame path). */
+  readonly frames: 'cpu' | 'gpu';
+  /** Where the pixels are made, for the shards' metadata (e.g. `gpu cuda:0 (NVIDIA H200)`); absent for the cpu backend. */
+  readonly description?: string;
   /** Threads doing this backend's pixel work off the calling thread (0: it works in the calling thread). */
   readonly threads?: number;
   /** The batches this backend wants (see above). */

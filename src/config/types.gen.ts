@@ -325,7 +325,30 @@ export interface Images {
   multiImage?: "divide" | "keep";
 }
 export interface Compute {
-  backend?: "auto" | "cpu" | "cuda";
+  /**
+   * Where pixels are made. auto: the GPU when a CUDA device really initialises in the GPU worker (PyTorch), else the cpu backend, saying why; gpu (cuda is an alias): the GPU worker, or a clear error; cpu: tiling threads.
+   */
+  backend?: "auto" | "cpu" | "gpu" | "cuda";
+  /**
+   * The gpu backend's CUDA device index (default 0), or cpu to run its worker on the CPU (for testing a setup without a GPU).
+   */
+  device?: number | "cpu";
+  /**
+   * Images per batch sent to the GPU worker (default 32); two batches are in flight.
+   */
+  batchSize?: number;
+  /**
+   * The Python with torch and torchvision that runs the GPU worker (default: $SHARDLOOM_PYTHON, else python3 on PATH).
+   */
+  python?: string;
+  /**
+   * When the GPU worker cannot go on (it died or hung twice, or cannot start): none (default) stops the run with a clear message; cpu goes on with the cpu backend, logged and recorded in the shards' metadata.
+   */
+  fallback?: "none" | "cpu";
+  /**
+   * Deadline of one GPU batch (default 120); a worker that misses it is taken as hung, killed and restarted once.
+   */
+  timeoutSeconds?: number;
   /**
    * Images in flight (0 = 2 × the CPUs of the run: run.cpus / --cpus, else detected).
    */

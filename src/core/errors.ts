@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'TOO_MANY_FAILURES'
   | 'TOKENIZER'
   | 'COMPUTE_BACKEND'
+  /** The compute backend stopped during the run (a GPU worker that died or hung twice): exit 3, resumable. */
+  | 'COMPUTE_FAILED'
   | 'SHARD_READ'
   | 'USAGE';
 

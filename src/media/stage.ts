@@ -5,6 +5,7 @@
  * documents with too many images or tiles (drop trailing images, shrink each image's tile budget as
  * InternVL does for multi-image samples, or reject).
  */
+import { ShardloomError } from '../core/errors.js';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Document, ImageRef, MediaDocument, MediaSegment, TiledImage } from '../core/model.js';
@@ -144,6 +145,7 @@ async function tileImages({ doc, n, bytes, tooMany }: Fetched, opts: MediaStageO
       try {
         tiled.set(i, { maxTiles: plan.maxTiles, image: await opts.compute.tileImage(bytes.get(i)!, tileOpts) });
       } catch (e) {
+        if (e instanceof ShardloomError) throw e; // the compute backend cannot go on: the run stops
         if (policy.onImageError === 'reject') return fail(reasonOf(e), (e as Error).message);
         dropped(stats, reasonOf(e));
         failed.push(i);

@@ -5,6 +5,7 @@
  * batched backend gets frames of several clips per batch). Clips in flight are bounded; output order is input
  * order. A broken clip rejects its document with ffmpeg's/ffprobe's/the backend's reason.
  */
+import { ShardloomError } from '../core/errors.js';
 import type { Document, MediaDocument, MediaSegment } from '../core/model.js';
 import type { VideoSource } from '../config/types.js';
 import type { Rejects } from '../core/rejects.js';
@@ -55,6 +56,7 @@ async function tileClipDocument(doc: Document, o: VideoStageOptions, frames: Fra
       o.stats.inc('video.clips');
       o.stats.inc('video.frames', indices.length);
     } catch (e) {
+      if (e instanceof ShardloomError) throw e; // the compute backend cannot go on: the run stops
       const reason = e instanceof MediaError ? e.reason : 'video.error';
       o.rejects.reject({ ...doc.provenance, reason, detail: (e as Error).message });
       return null;

@@ -14,6 +14,8 @@ export interface ShardMetadataInput {
   images: Pick<ResolvedConfig['images'], 'tileSize' | 'encoding'>;
   /** The JPEG encoder of the compute backend (the tile bytes depend on it); none for a text-only run. */
   encoder?: string;
+  /** Where the pixels were made when not by the cpu backend (e.g. `gpu cuda:0 (NVIDIA H200)`, or its fallback to the cpu). */
+  compute?: string;
   configHash: string;
 }
 
@@ -30,6 +32,7 @@ export function shardMetadata(m: ShardMetadataInput): Record<string, string> {
     tile_encoding: m.images.encoding,
     ...(m.encoder && m.images.encoding === 'jpeg' ? { tile_encoder: m.encoder } : {}),
     config_hash: m.configHash,
+    ...(m.compute ? { compute: m.compute } : {}),
   };
   return { [METADATA_KEY]: JSON.stringify(sortKeys(md)) };
 }

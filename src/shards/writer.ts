@@ -41,7 +41,8 @@ export interface ShardWriterOptions {
   maxBytes: number;
   rowGroupRows: number;
   compression: 'zstd' | 'snappy' | 'none';
-  metadata: Record<string, string>;
+  /** File metadata of each shard; a function is asked again for every shard, when it is opened. */
+  metadata: Record<string, string> | (() => Record<string, string>);
   /** Called after each shard is final (also for shards kept from an earlier, interrupted run). */
   onShard?: (s: ShardRecord, reused: boolean) => void | Promise<void>;
   /** Shards already written and verified by an earlier run (resume): replayed, not rewritten. */
@@ -154,11 +155,12 @@ export class ShardWriter {
     const index = this.next++;
     const cur: OpenShard = { index, kept: this.opts.kept?.[index], sinks: [], group: [], groupBytes: 0, bytes: 0, summary: emptySummary() };
     if (cur.kept) return cur;
+    const metadata = typeof this.opts.metadata === 'function' ? this.opts.metadata() : this.opts.metadata;
     for (const format of this.opts.formats) {
       const name = `${this.opts.prefix}-${String(index).padStart(5, '0')}.${format}`;
       const tmp = join(this.opts.dir, name + '.tmp');
       try {
-        cur.sinks.push({ format, name, tmp, sink: await this.factory.open(tmp, format, this.opts.metadata, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression }) });
+        cur.sinks.push({ format, name, tmp, sink: await this.factory.open(tmp, format, metadata, { rowGroupRows: this.opts.rowGroupRows, compression: this.opts.compression }) });
       } catch (e) {
         await Promise.all(cur.sinks.map((s) => s.sink.abort()));
         throw writeError(join(this.opts.dir, name), e);

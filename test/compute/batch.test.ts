@@ -1,7 +1,7 @@
 /**
  * The batch contract of ComputeBackend (src/compute/types.ts): results in input order, a MediaError per failed
  * item while the rest of the batch succeeds, a bounded number of batches in flight (BatchQueue), the
- * single-image call as a batch of one; the cuda backend's explicit CPU fallback for frames; and the module
+ * single-image call as a batch of one; and the module
  * boundary (compute/ imports nothing from media/, media/ reaches compute/ only through compute/index.ts).
  */
 import { describe, expect, test } from 'vitest';
@@ -9,7 +9,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { cpuBackend } from '../../src/compute/cpu.js';
-import { cudaBackend } from '../../src/compute/cuda.js';
 import { BatchQueue, MediaError, frameQueue, type ComputeBackend, type FrameJob, type ItemResult } from '../../src/compute/index.js';
 import { MediaError as MediaErrorFromMedia } from '../../src/media/errors.js';
 
@@ -64,14 +63,6 @@ describe('cpu backend: batches', () => {
     expect(raw.buffer).not.toBe(b.data.buffer);
   });
 
-  test('cuda backend: no frame path of its own — it says so and runs the cpu code (same bytes)', async () => {
-    const cuda = cudaBackend('/nonexistent/ffmpeg');
-    expect([cuda.name, cuda.frames, backend.frames]).toEqual(['cuda', 'cpu', 'cpu']);
-    const f = await rgbFrame(320, 240);
-    const [x] = await cuda.tileFrames([{ frame: f, opts: frameOpts }]);
-    const [y] = await backend.tileFrames([{ frame: f, opts: frameOpts }]);
-    expect(x.ok && y.ok && Buffer.compare(x.value, y.value)).toBe(0);
-  });
 });
 
 describe('BatchQueue', () => {

@@ -8,7 +8,6 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { cpuBackend } from '../../src/compute/cpu.js';
-import { cudaBackend } from '../../src/compute/cuda.js';
 import { checkImageEnd, cleanVipsMessage, decodeFailure } from '../../src/compute/integrity.js';
 import { MediaError } from '../../src/media/errors.js';
 import { mediaStage } from '../../src/media/stage.js';
@@ -170,25 +169,5 @@ describe('the same bytes, the same reason, under concurrency', () => {
     expect(kept).toBe(5 * (all.length - bad.length));
     expect(rejects.records).toHaveLength(5 * bad.length);
     expect(Object.fromEntries([...got].map(([k, s]) => [k, [...s]]))).toEqual(Object.fromEntries(bad.map(([k, [, want]]) => [k, [want]])));
-  });
-});
-
-describe('cuda backend: the same reasons where it decodes', () => {
-  test('truncated before ffmpeg runs; a damaged header is image.decode; an unterminated file ffmpeg refuses is truncated', async () => {
-    // No GPU here: a fake ffmpeg that notes it was run and fails, as a real one does on a file it cannot read.
-    const dir = tempDir();
-    const ran = join(dir, 'ran');
-    const ffmpeg = join(dir, 'ffmpeg');
-    writeFileSync(ffmpeg, `#!/bin/sh\ntouch '${ran}'\necho "Invalid data found when processing input" >&2\nexit 1\n`);
-    chmodSync(ffmpeg, 0o755);
-    const cuda = cudaBackend(ffmpeg, 0, { timeoutMs: 10_000 });
-    expect(await reasonOf(cuda.tileImage(cut(f.jpeg, f.jpeg.length - 2), opts))).toBe('image.truncated');
-    expect(await reasonOf(cuda.tileImage(cut(f.webp, f.webp.length >> 1), opts))).toBe('image.truncated');
-    expect(await reasonOf(cuda.tileImage(Buffer.from('<html>not a picture</html>'), opts))).toBe('image.decode');
-    expect(existsSync(ran)).toBe(false);
-    const pc = chunks(f.png);
-    expect(await reasonOf(cuda.tileImage(cut(f.png, pc[8][1]), opts))).toBe('image.truncated');
-    expect(existsSync(ran)).toBe(true);
-    expect(await reasonOf(cuda.tileImage(f.png, opts))).toBe('image.gpu');
   });
 });

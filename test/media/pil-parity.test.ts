@@ -10,16 +10,11 @@ import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { cpuBackend, rawTiles } from '../../src/compute/cpu.js';
 import { tempDir, PYTHON } from '../helpers/tmp.js';
+import { psnr } from '../helpers/media.js';
 
 const dir = tempDir();
 const opts = { minTiles: 1, maxTiles: 12, tileSize: 448, encoding: 'raw' as const, quality: 95, maxBytes: 50e6, maxPixels: 1e9 };
 
-export function psnr(a: Uint8Array, b: Uint8Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) se += (a[i] - b[i]) ** 2;
-  const mse = se / a.length;
-  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
-}
 
 const images: string[] = [];
 beforeAll(async () => {

@@ -1,0 +1,210 @@
+/**
+ * The GPU backend: one long-lived worker process per device (python/shardloom_gpu_worker.py, PyTorch +
+ * torchvision: nvJPEG decode, bicubic antialiased resize, tile cut, JPEG encode on the GPU where the installed
+ * torchvision can), fed in batches over a pipe (gpu-process.ts). The same worker runs with `device: cpu`, which
+ * is how CI tests the protocol, batching, errors, restart and fallback on every run.
+ *
+ * Here, in Node: the plan (`planTiles`, the same grids as the cpu backend), the integrity checks and reject
+ * reasons that depend on the bytes alone, and the choice of what the worker decodes: a plain JPEG (YCbCr /
+ * grey / RGB, EXIF orientation 1, no ICC profile — what libjpeg-turbo decodes to libvips' pixels) goes as a
+ * file; anything else is decoded here by the cpu backend's decoder (EXIF rotation, ICC, alpha, CMYK… applied
+ * the same way) and goes as RGB.
+ *
+ * Calls to `tileImage` made at about the same time are gathered into one batch (at most `batchSize`), at most
+ * two batches in flight. A worker that dies or misses its deadline is restarted once and the batch sent again;
+ * after that the run stops with a clear message — or, with `compute.fallback: cpu`, goes on with the cpu
+ * backend (logged, and recorded in the shards' metadata).
+ */
+import type { TiledImage } from '../core/model.js';
+import type { Logger } from '../core/log.js';
+import { ShardloomError } from '../core/errors.js';
+import { BatchQueue, settle } from './batch.js';
+import { MediaError } from './errors.js';
+import { checkImageEnd, assertNotTruncated } from './integrity.js';
+import { jpegTraits } from './jpeg-info.js';
+import { loadTurboJpeg, TJCS } from './turbojpeg.js';
+import { planTiles } from './tiling.js';
+import { decodeRgb, encodeTile } from './cpu.js';
+import { GpuProcess, WorkerGone, type Frame } from './gpu-process.js';
+import type { ComputeBackend, FrameJob, ImageJob, ItemResult, TileOptions } from './types.js';
+
+export interface GpuOptions {
+  /** The Python that has torch and torchvision. */
+  python: string;
+  /** `cuda:N` or `cpu`. */
+  device: string;
+  batchSize: number;
+  /** Deadline of one batch, ms (a worker that misses it is taken as hung). */
+  timeoutMs: number;
+  fallback: 'none' | 'cpu';
+  log: Logger;
+  /** The backend to fall back to (made when needed). */
+  cpu: () => ComputeBackend;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Hello { ok: boolean; error?: string; torch?: string; torchvision?: string; device?: string; deviceName?: string; batchedDecode?: boolean; gpuDecode?: boolean; gpuEncode?: boolean }
+
+/** Start a worker and say hello: the worker, or why the device cannot be used. */
+export async function startWorker(o: Pick<GpuOptions, 'python' | 'device' | 'log' | 'env'>, timeoutMs = 120_000): Promise<{ proc: GpuProcess; hello: Hello } | { error: string }> {
+  let proc: GpuProcess;
+  try {
+    proc = new GpuProcess(o);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  try {
+    const hello = (await proc.request({ op: 'hello' }, [], timeoutMs)).header as unknown as Hello;
+    if (!hello.ok) {
+      await proc.close();
+      return { error: hello.error ?? 'the worker refused the device' };
+    }
+    return { proc, hello };
+  } catch (e) {
+    await proc.close().catch(() => undefined);
+    return { error: (e as Error).message };
+  }
+}
+
+/** What the worker is sent for one image: a plain JPEG as it is, anything else decoded here. */
+interface Prepared { item: Record<string, unknown>; blob: Uint8Array; grid: TiledImage['grid']; encoding: TileOptions['encoding']; opts: TileOptions }
+
+async function prepareImage(bytes: Uint8Array, o: TileOptions): Promise<Prepared> {
+  if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
+  if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
+  const end = checkImageEnd(bytes);
+  assertNotTruncated(end);
+  // PNG tiles are encoded here from the worker's raw tiles; JPEG and raw come back as they are.
+  const encoding = o.encoding === 'png' ? 'raw' : o.encoding;
+  const plain = end.format === 'jpeg' && end.state === 'complete' ? plainJpegSize(bytes, o.maxPixels) : null;
+  const size: { width: number; height: number; data?: Uint8Array } = plain ?? (await decodeRgb(bytes, o));
+  const plan = planTiles(size.width, size.height, o);
+  const item = { kind: plain ? 'jpeg' : 'rgb', width: size.width, height: size.height, cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail, tileSize: o.tileSize, encoding, quality: o.quality };
+  const blob = size.data ?? bytes;
+  return { item, blob, grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, encoding: o.encoding, opts: o };
+}
+
+/** Width and height of a JPEG the worker may decode itself (the conditions of cpu.ts' direct decoder), or null. */
+function plainJpegSize(bytes: Uint8Array, maxPixels: number): { width: number; height: number } | null {
+  const traits = jpegTraits(bytes);
+  const turbo = loadTurboJpeg().lib;
+  if (!traits || traits.icc || traits.orientation !== 1 || !turbo) return null;
+  try {
+    const h = turbo.header(bytes);
+    if (h.colorspace !== TJCS.YCbCr && h.colorspace !== TJCS.GRAY) return null;
+    if (!(h.width > 0 && h.height > 0) || h.width * h.height > maxPixels) return null;
+    return { width: h.width, height: h.height };
+  } catch {
+    return null;
+  }
+}
+
+/** The worker's reply → one result per item; `k` tiles per ok item, in order. */
+function splitReply(f: Frame, n: number, reasonDefault: string): ItemResult<Buffer[]>[] {
+  const items = f.header.items as ({ ok: true; tiles: number } | { ok: false; reason?: string; message?: string })[] | undefined;
+  if (!Array.isArray(items) || items.length !== n) throw new WorkerGone(`the GPU worker answered ${Array.isArray(items) ? items.length : 'no'} results for ${n} items`);
+  let at = 0;
+  return items.map((it) => {
+    if (!it.ok) return { ok: false, error: new MediaError(it.reason ?? reasonDefault, it.message ?? 'failed on the GPU worker') };
+    const tiles = f.blobs.slice(at, at + it.tiles).map((b) => Buffer.from(b)); // own memory, not a view of the reply
+    at += it.tiles;
+    return { ok: true, value: tiles };
+  });
+}
+
+export function gpuBackend(first: { proc: GpuProcess; hello: Hello }, o: GpuOptions): ComputeBackend & { readonly fallenBack: string | null } {
+  let proc: GpuProcess | null = first.proc;
+  let restarted = false;
+  let fallen: { backend: ComputeBackend; why: string } | null = null;
+  const where = `${first.hello.device}${first.hello.deviceName && first.hello.deviceName !== 'cpu' ? ` (${first.hello.deviceName})` : ''}`;
+  const encoder = first.hello.gpuEncode ? `nvjpeg (torchvision ${first.hello.torchvision})` : `libjpeg (torchvision ${first.hello.torchvision}, CPU)`;
+
+  /** Send one request; a worker that is gone is restarted once and the request sent again; then fall back or stop. */
+  async function send(header: Record<string, unknown>, blobs: Uint8Array[]): Promise<Frame | null> {
+    for (;;) {
+      if (fallen) return null;
+      try {
+        if (!proc) throw new WorkerGone('the GPU worker is not running');
+        return await proc.request(header, blobs, o.timeoutMs);
+      } catch (e) {
+        if (!(e instanceof WorkerGone)) throw e;
+        await proc?.close().catch(() => undefined);
+        proc = null;
+        if (!restarted) {
+          restarted = true;
+          o.log.warn(`compute: ${e.message} — restarting it once`);
+          const again = await startWorker(o);
+          if ('proc' in again) { proc = again.proc; continue; }
+          o.log.warn(`compute: the GPU worker could not be restarted: ${again.error}`);
+        }
+        const why = e.message;
+        if (o.fallback === 'cpu') {
+          o.log.warn(`compute: switching to the cpu backend for the rest of the run (compute.fallback: cpu) — ${why}`);
+          fallen = { backend: o.cpu(), why };
+          return null;
+        }
+        throw new ShardloomError('COMPUTE_FAILED', `${why}; it was restarted once already. The run stops (finished shards are kept; --resume continues). Set compute.fallback: cpu to go on with the cpu backend instead.`);
+      }
+    }
+  }
+
+  async function tileImages(batch: readonly ImageJob[]): Promise<ItemResult<TiledImage>[]> {
+    if (fallen) return fallen.backend.tileImages(batch);
+    const prepared = await Promise.all(batch.map((j) => settle(() => prepareImage(j.bytes, j.opts), 'image.error')));
+    const ready = prepared.flatMap((p) => (p.ok ? [p.value] : []));
+    const reply = ready.length ? await send({ op: 'tile', items: ready.map((p) => p.item) }, ready.map((p) => p.blob)) : { header: { items: [] }, blobs: [] };
+    if (!reply) return fallen!.backend.tileImages(batch);
+    const tiles = splitReply(reply, ready.length, 'image.gpu');
+    let k = 0;
+    return Promise.all(prepared.map(async (p): Promise<ItemResult<TiledImage>> => {
+      if (!p.ok) return p;
+      const t = tiles[k++];
+      if (!t.ok) return t;
+      if (p.value.encoding !== 'png') return { ok: true, value: { grid: p.value.grid, tiles: t.value } };
+      return settle(async () => ({ grid: p.value.grid, tiles: await Promise.all(t.value.map((raw) => encodeTile(raw, p.value.opts.tileSize, p.value.opts))) }), 'image.encode');
+    }));
+  }
+
+  async function tileFrames(batch: readonly FrameJob[]): Promise<ItemResult<Uint8Array>[]> {
+    if (fallen) return fallen.backend.tileFrames(batch);
+    const items = batch.map((j) => ({ width: j.frame.width, height: j.frame.height, tileSize: j.opts.tileSize, encoding: j.opts.encoding === 'png' ? 'raw' : j.opts.encoding, quality: j.opts.quality }));
+    const reply = await send({ op: 'frames', items }, batch.map((j) => j.frame.data.subarray(0, j.frame.width * j.frame.height * 3)));
+    if (!reply) return fallen!.backend.tileFrames(batch);
+    const tiles = splitReply(reply, batch.length, 'video.error');
+    return Promise.all(tiles.map(async (t, i): Promise<ItemResult<Uint8Array>> => {
+      if (!t.ok) return t;
+      if (batch[i].opts.encoding !== 'png') return { ok: true, value: t.value[0] };
+      return settle(() => encodeTile(t.value[0], batch[i].opts.tileSize, batch[i].opts), 'video.error');
+    }));
+  }
+
+  // tileImage calls made in the same turn of the event loop go out as one batch.
+  const queue = new BatchQueue<ImageJob, TiledImage>({ maxItems: o.batchSize, maxInFlight: 2 }, tileImages);
+  let flushScheduled = false;
+
+  const backend = {
+    name: 'gpu' as const,
+    get encoder() { return fallen ? fallen.backend.encoder : encoder; },
+    frames: 'gpu' as const,
+    batching: { maxItems: o.batchSize, maxInFlight: 2 },
+    tileImages,
+    tileFrames,
+    tileImage(bytes: Uint8Array, opts: TileOptions): Promise<TiledImage> {
+      if (fallen) return fallen.backend.tileImage(bytes, opts);
+      const p = queue.push({ bytes, opts });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(() => { flushScheduled = false; queue.flush(); });
+      }
+      return p;
+    },
+    get fallenBack() { return fallen ? fallen.why : null; },
+    /** What the shards' metadata says about where the pixels were made. */
+    get description() { return fallen ? `gpu ${where}, then cpu (fallback: ${fallen.why})` : `gpu ${where}`; },
+    async close() {
+      await proc?.close().catch(() => undefined);
+      await fallen?.backend.close();
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,155 @@
+/**
+ * The gpu backend, run for real with its worker on the CPU (`device: cpu`, Debian's python3-torch and
+ * python3-torchvision, installed by .ci/run): the pipe's framing, grids identical to the cpu backend's and
+ * pixels within the parity bound, per-image errors with the cpu backend's reasons, batches gathered from
+ * concurrent calls, video frames, and a worker that dies or hangs — restarted once, then the run stops, or
+ * goes on with the cpu backend under `fallback: cpu`.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as cp from 'node:child_process';
+import sharp from 'sharp';
+import { createCompute, type ComputeConfig } from '../../src/compute/index.js';
+import { cpuBackend } from '../../src/compute/cpu.js';
+import { encodeFrame, FrameReader } from '../../src/compute/gpu-process.js';
+import type { ComputeBackend } from '../../src/compute/types.js';
+import type { Logger } from '../../src/core/log.js';
+import { PYTHON } from '../helpers/tmp.js';
+import { psnr } from '../helpers/media.js';
+
+const photo = readFileSync('sample-data/images/board.jpg');
+const raw = { minTiles: 1, maxTiles: 12, tileSize: 448, encoding: 'raw' as const, quality: 95, maxBytes: 50e6, maxPixels: 1e9 };
+const jpeg = { ...raw, encoding: 'jpeg' as const };
+const logs: string[] = [];
+const log: Logger = { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) };
+const cpu = cpuBackend();
+
+beforeAll(() => {
+  // Fail, not skip, without torch: this file is how CI tests the gpu backend.
+  const r = cp.spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${PYTHON} cannot import torch and torchvision (apt-get install python3-torch python3-torchvision; .ci/run does this): ${r.stderr.trim().split('\n').pop()}`);
+});
+
+const gpu = (extra: Partial<ComputeConfig> = {}, env: NodeJS.ProcessEnv = process.env) =>
+  createCompute({ backend: 'gpu', device: 'cpu', python: PYTHON, batchSize: 8, ...extra }, log, env);
+
+describe('the pipe', () => {
+  test('frames survive any chunking: header, JSON, blobs', () => {
+    const parts = Buffer.concat(encodeFrame({ op: 'tile', id: 3 }, [Buffer.from('abc'), Buffer.alloc(0), Buffer.from('defgh')]));
+    const two = Buffer.concat([parts, Buffer.concat(encodeFrame({ op: 'pong', id: 4 }))]);
+    for (const step of [1, 2, 5, 7, two.length]) {
+      const r = new FrameReader();
+      const got = [];
+      for (let i = 0; i < two.length; i += step) got.push(...r.push(two.subarray(i, i + step)));
+      expect(got.map((f) => [f.header.op, f.header.id, f.blobs.map((b) => b.toString())])).toEqual([['tile', 3, ['abc', '', 'defgh']], ['pong', 4, []]]);
+    }
+  });
+});
+
+describe('gpu backend, worker on the CPU', () => {
+  let b: ComputeBackend;
+  const images: Record<string, Buffer> = {};
+  beforeAll(async () => {
+    b = await gpu();
+    images.enlarged = await sharp(photo).resize(700, 400).jpeg({ quality: 92 }).toBuffer();
+    images.shrunk = await sharp(photo).resize(2300, 900).jpeg({ quality: 90 }).toBuffer();
+    images.grey = await sharp(photo).resize(500, 800).greyscale().jpeg().toBuffer();
+    images.rotated = await sharp(photo).resize(600, 300).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    images.png = await sharp(photo).resize(640, 480).png().toBuffer();
+  }, 120_000);
+  afterAll(() => b?.close());
+
+  test('it is the gpu backend on the worker, and says so', () => {
+    expect([b.name, b.frames]).toEqual(['gpu', 'gpu']);
+    expect(b.description).toMatch(/^gpu cpu/);
+    expect(logs.join('\n')).toMatch(/compute: gpu backend on cpu — torch \S+, torchvision \S+; decode CPU \(torchvision\)/);
+  });
+
+  test('grids identical to the cpu backend; raw tiles ≥ 35 dB from its (PIL-exact) pixels — plain JPEGs decoded by the worker, the rest here', async () => {
+    const names = Object.keys(images);
+    const got = await b.tileImages(names.map((n) => ({ bytes: images[n], opts: raw })));
+    const want = await cpu.tileImages(names.map((n) => ({ bytes: images[n], opts: raw })));
+    for (const [i, n] of names.entries()) {
+      const g = got[i], w = want[i];
+      if (!g.ok || !w.ok) throw new Error(`${n}: ${!g.ok ? g.error.message : ''} ${!w.ok ? w.error.message : ''}`);
+      expect({ n, grid: g.value.grid, tiles: g.value.tiles.length }).toEqual({ n, grid: w.value.grid, tiles: w.value.tiles.length });
+      const ps = g.value.tiles.map((t, k) => psnr(t, w.value.tiles[k]));
+      expect({ n, worst: Math.min(...ps) >= 35 }).toEqual({ n, worst: true });
+    }
+  });
+
+  test('JPEG tiles decode as 448² JPEGs; per-image errors carry the cpu backend\'s reasons and leave the batch alone', async () => {
+    const cut = images.enlarged.subarray(0, images.enlarged.length >> 1);
+    // A whole JPEG whose Huffman tables are zeroed: its structure is complete, the decoder refuses it.
+    const broken = Buffer.from(images.enlarged);
+    for (let i = 2; i + 4 < broken.length; ) {
+      const len = broken.readUInt16BE(i + 2);
+      if (broken[i + 1] === 0xc4) broken.fill(0, i + 4, i + 2 + len);
+      if (broken[i + 1] === 0xda) break;
+      i += 2 + len;
+    }
+    const res = await b.tileImages([images.enlarged, cut, Buffer.from('<html>no</html>'), broken, Buffer.alloc(0), images.png].map((bytes) => ({ bytes, opts: jpeg })));
+    expect(res.map((r) => (r.ok ? 'ok' : r.error.reason))).toEqual(['ok', 'image.truncated', 'image.decode', 'image.decode', 'image.empty', 'ok']);
+    const first = res[0].ok ? res[0].value.tiles[0] : null;
+    const m = await sharp(Buffer.from(first!)).metadata();
+    expect([m.format, m.width, m.height]).toEqual(['jpeg', 448, 448]);
+  });
+
+  test('concurrent single-image calls are gathered into batches; results in the order asked', async () => {
+    const sizes = Array.from({ length: 12 }, (_, i) => [300 + i * 97, 200 + ((i * 131) % 700)]);
+    const imgs = await Promise.all(sizes.map(([w, h]) => sharp(photo).resize(w, h, { fit: 'fill' }).jpeg().toBuffer()));
+    const res = await Promise.all(imgs.map((x) => b.tileImage(x, raw)));
+    const want = await Promise.all(imgs.map((x) => cpu.tileImage(x, raw)));
+    expect(res.map((r) => r.grid)).toEqual(want.map((w) => w.grid));
+  });
+
+  test('video frames: one tile each, within the parity bound of the cpu backend', async () => {
+    const frame = { data: await sharp(photo).resize(320, 180).raw().toBuffer(), width: 320, height: 180 };
+    const fo = { tileSize: 448, encoding: 'raw' as const, quality: 90 };
+    const [g] = await b.tileFrames([{ frame, opts: fo }]);
+    const [w] = await cpu.tileFrames([{ frame, opts: fo }]);
+    if (!g.ok || !w.ok) throw new Error('frame failed');
+    expect(g.value.length).toBe(448 * 448 * 3);
+    expect(psnr(g.value, w.value)).toBeGreaterThanOrEqual(35);
+  });
+});
+
+describe('a worker that dies or hangs', () => {
+  const img = () => sharp(photo).resize(500, 300).jpeg().toBuffer();
+
+  test('dies: restarted once and the batch sent again; dies again: the run stops with a clear, resumable error', async () => {
+    logs.length = 0;
+    // Each worker process dies at its 2nd tile request: batch 1 ok; batch 2 kills the first worker, is resent to
+    // the restarted one (its 1st: ok); batch 3 kills the second worker — no restart left.
+    const b = await gpu({}, { ...process.env, SHARDLOOM_GPU_WORKER_FAULT: 'crash:2' });
+    try {
+      const x = await img();
+      expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(true);
+      expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(true);
+      expect(logs.join('\n')).toMatch(/the GPU worker exited with code 70.* — restarting it once/);
+      await expect(b.tileImages([{ bytes: x, opts: raw }])).rejects.toMatchObject({ code: 'COMPUTE_FAILED', message: expect.stringMatching(/exited with code 70; it was restarted once already\. The run stops .*--resume.*compute\.fallback: cpu/) });
+      // Through the single-image path (what the media stage calls), the same error, not a per-image reject.
+      await expect(b.tileImage(x, raw)).rejects.toMatchObject({ code: 'COMPUTE_FAILED' });
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+
+  test('hangs past its deadline: killed, restarted, and with fallback: cpu the run goes on on the cpu backend, saying so', async () => {
+    logs.length = 0;
+    const b = await gpu({ fallback: 'cpu', timeoutSeconds: 3, threads: 1 }, { ...process.env, SHARDLOOM_GPU_WORKER_FAULT: 'hang:1' });
+    try {
+      const x = await img();
+      const [r] = await b.tileImages([{ bytes: x, opts: raw }]);
+      const [w] = await cpu.tileImages([{ bytes: x, opts: raw }]);
+      expect(r.ok && w.ok && r.value.tiles.every((t, k) => Buffer.from(t).equals(w.value.tiles[k]))).toBe(true); // the cpu backend's bytes
+      const text = logs.join('\n');
+      expect(text).toMatch(/did not answer within 3 s \(hung; killed\) — restarting it once/);
+      expect(text).toMatch(/switching to the cpu backend for the rest of the run \(compute\.fallback: cpu\)/);
+      expect(b.description).toMatch(/^gpu cpu, then cpu \(fallback: .*did not answer within 3 s/);
+      expect(b.encoder).toBe(cpu.encoder);
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+});
