@@ -84,6 +84,8 @@ export class FrameReader {
 export interface GpuProcessOptions {
   python: string;
   device: string;
+  /** CPU threads the worker may use (its CPU-side decode / encode pool). */
+  threads?: number;
   log: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -96,7 +98,8 @@ export class GpuProcess {
   private gone: WorkerGone | null = null;
 
   constructor(opts: GpuProcessOptions) {
-    this.child = spawn(opts.python, ['-u', workerScriptPath(), '--device', opts.device], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const args = ['-u', workerScriptPath(), '--device', opts.device, ...(opts.threads ? ['--threads', String(opts.threads)] : [])];
+    this.child = spawn(opts.python, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     this.child.stdout!.on('data', (c: Buffer) => {
       let frames: Frame[];
       try {
@@ -128,7 +131,8 @@ export class GpuProcess {
 
   private fail(why: string): void {
     if (!this.gone) {
-      const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      // Its last line of stderr says why (a traceback's exception, a fault hook), not its start-up lines.
+      const tail = this.stderrTail.trim().split('\n').pop()?.trim() ?? '';
       this.gone = new WorkerGone(`the GPU worker ${why}${tail ? `; its last words: ${tail}` : ''}`);
     }
     for (const w of this.waiting.splice(0)) { clearTimeout(w.timer); w.reject(this.gone); }

@@ -31,6 +31,8 @@ import type { ComputeBackend, FrameJob, ImageJob, ItemResult, TileOptions } from
 export interface GpuOptions {
   /** The Python that has torch and torchvision. */
   python: string;
+  /** CPU threads of the worker (its CPU-side JPEG decode / encode). */
+  threads?: number;
   /** `cuda:N` or `cpu`. */
   device: string;
   batchSize: number;
@@ -46,7 +48,7 @@ export interface GpuOptions {
 export interface Hello { ok: boolean; error?: string; torch?: string; torchvision?: string; device?: string; deviceName?: string; batchedDecode?: boolean; gpuDecode?: boolean; gpuEncode?: boolean }
 
 /** Start a worker and say hello: the worker, or why the device cannot be used. */
-export async function startWorker(o: Pick<GpuOptions, 'python' | 'device' | 'log' | 'env'>, timeoutMs = 120_000): Promise<{ proc: GpuProcess; hello: Hello } | { error: string }> {
+export async function startWorker(o: Pick<GpuOptions, 'python' | 'device' | 'log' | 'env' | 'threads'>, timeoutMs = 120_000): Promise<{ proc: GpuProcess; hello: Hello } | { error: string }> {
   let proc: GpuProcess;
   try {
     proc = new GpuProcess(o);
@@ -99,6 +101,9 @@ function plainJpegSize(bytes: Uint8Array, maxPixels: number): { width: number; h
   }
 }
 
+/** Batches in a row whose every item failed on the device (`image.gpu`) before the worker is taken as broken. */
+const BROKEN_AFTER = 3;
+
 /** The worker's reply → one result per item; `k` tiles per ok item, in order. */
 function splitReply(f: Frame, n: number, reasonDefault: string): ItemResult<Buffer[]>[] {
   const items = f.header.items as ({ ok: true; tiles: number } | { ok: false; reason?: string; message?: string })[] | undefined;
@@ -116,6 +121,8 @@ export function gpuBackend(first: { proc: GpuProcess; hello: Hello }, o: GpuOpti
   let proc: GpuProcess | null = first.proc;
   let restarted = false;
   let fallen: { backend: ComputeBackend; why: string } | null = null;
+  let nextId = 1;
+  let failedBatches = 0;
   const where = `${first.hello.device}${first.hello.deviceName && first.hello.deviceName !== 'cpu' ? ` (${first.hello.deviceName})` : ''}`;
   const encoder = first.hello.gpuEncode ? `nvjpeg (torchvision ${first.hello.torchvision})` : `libjpeg (torchvision ${first.hello.torchvision}, CPU)`;
 
@@ -125,7 +132,16 @@ export function gpuBackend(first: { proc: GpuProcess; hello: Hello }, o: GpuOpti
       if (fallen) return null;
       try {
         if (!proc) throw new WorkerGone('the GPU worker is not running');
-        return await proc.request(header, blobs, o.timeoutMs);
+        const reply = await proc.request({ ...header, id: nextId++ }, blobs, o.timeoutMs);
+        // A device left unusable (a CUDA error) fails every item while the process lives on: treat it as gone.
+        const items = reply.header.items as { ok: boolean; reason?: string; message?: string }[] | undefined;
+        const gpuFailed = Array.isArray(items) && items.length > 0 && items.every((it) => !it.ok && it.reason === 'image.gpu');
+        failedBatches = gpuFailed ? failedBatches + 1 : 0;
+        if (failedBatches >= BROKEN_AFTER) {
+          failedBatches = 0;
+          throw new WorkerGone(`the GPU worker failed every image of ${BROKEN_AFTER} batches in a row on the device (last: ${items![0].message ?? 'image.gpu'})`);
+        }
+        return reply;
       } catch (e) {
         if (!(e instanceof WorkerGone)) throw e;
         await proc?.close().catch(() => undefined);

@@ -59,7 +59,8 @@ export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS
   if (!wantGpu && device !== 'cpu' && !nvidiaDriverPresent(env)) return cpuWithLog(log, 'compute: cpu backend — no GPU: no NVIDIA driver on this machine (/dev/nvidiactl)', cfg);
   const python = cfg.python ?? env.SHARDLOOM_PYTHON ?? 'python3';
   const { startWorker, gpuBackend } = await import('./gpu.js'); // loaded only where a GPU is tried
-  const started = await startWorker({ python, device, log, env });
+  const threads = cfg.threads ?? availableParallelism();
+  const started = await startWorker({ python, device, log, env, threads });
   if ('error' in started) {
     const why = `the GPU worker (${python}, device ${device}) cannot start: ${started.error}`;
     if (wantGpu && cfg.fallback !== 'cpu') throw new ShardloomError('COMPUTE_BACKEND', `compute.backend is "${cfg.backend}" but ${why}. Use "auto", or compute.fallback: cpu, to go on with the CPU.`);
@@ -67,12 +68,12 @@ export async function createCompute(cfg: ComputeConfig, log: Logger, env: NodeJS
   }
   const h = started.hello;
   const b = gpuBackend(started, {
-    python, device, log, env,
+    python, device, log, env, threads,
     batchSize: cfg.batchSize ?? 32,
     timeoutMs: (cfg.timeoutSeconds ?? 120) * 1000,
     fallback: cfg.fallback ?? 'none',
     cpu: () => cpuBackend({ concurrency: cfg.concurrency, threads: cfg.threads ?? availableParallelism() }),
   });
-  log.info(`compute: gpu backend on ${h.device}${h.deviceName ? ` (${h.deviceName})` : ''} — torch ${h.torch}, torchvision ${h.torchvision}; decode ${h.gpuDecode ? 'nvJPEG' : 'CPU (torchvision)'}${h.batchedDecode ? ', batched' : ', one by one'}; JPEG tiles ${b.encoder}; batches of ${cfg.batchSize ?? 32}`);
+  log.info(`compute: gpu backend on ${h.device}${h.deviceName && h.deviceName !== h.device ? ` (${h.deviceName})` : ''} — torch ${h.torch}, torchvision ${h.torchvision}; decode ${h.gpuDecode ? 'nvJPEG' : 'CPU (torchvision)'}${h.batchedDecode ? ', batched' : ', one by one'}; JPEG tiles ${b.encoder}; batches of ${cfg.batchSize ?? 32}`);
   return b;
 }

@@ -63,7 +63,7 @@ describe('backend selection', () => {
         message: expect.stringMatching(new RegExp(`compute.backend is "${backend}" but the GPU worker \\(.*py-broken/python, device cuda:0\\) cannot start: .*No module named torch.*compute.fallback: cpu`)),
       });
     }
-    await expect(createCompute({ backend: 'gpu', python: join(dir, 'no-such-python') }, log)).rejects.toThrow(/cannot start: could not start .*no-such-python/);
+    await expect(createCompute({ backend: 'gpu', python: join(dir, 'no-such-python') }, log)).rejects.toThrow(/cannot start: .*could not start .*no-such-python: spawn .*ENOENT/);
     logs.length = 0;
     const b = await createCompute({ backend: 'gpu', python, fallback: 'cpu', threads: 1 }, log, { PATH: process.env.PATH });
     expect(b.name).toBe('cpu');

@@ -19,6 +19,7 @@ import time
 import numpy as np
 from PIL import Image
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository (it is not in .gitignore)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKER = os.path.join(ROOT, 'python', 'shardloom_gpu_worker.py')
 REF = os.path.join(ROOT, 'bench', 'internvl_ref.py')
@@ -86,12 +87,9 @@ def item(kind, w, h, encoding='raw', quality=95):
 def pil_tiles(paths, tmp):
     """PIL's raw tiles, from bench/internvl_ref.py tiles (the reference the CPU backend is tested against)."""
     out = subprocess.run([sys.executable, REF, 'tiles', tmp, '12', *paths], check=True, capture_output=True, text=True)
-    counts, n, tiles = [], 0, []
-    for line in out.stdout.split():
-        pass
+    n, tiles = 0, []
     for line in out.stdout.strip().splitlines():
         k = int(line.split()[2])
-        counts.append(k)
         tiles.append([np.fromfile(f'{tmp}/{n + j}.rgb', dtype=np.uint8).reshape(S, S, 3) for j in range(k)])
         n += k
     return tiles
@@ -236,6 +234,58 @@ def test_faults(device, photos):
         check(rc == 2 and w.p.stdout.read() == b'', f'malformed ({what}) → exit {rc}: {err[-1] if err else ""}')
 
 
+def test_in_process(photos):
+    """Paths the pipe cannot reach on a CPU box: a batch-wide failure (as CUDA out of memory would be) retried item
+    by item, one item failing alone (image.gpu), and a request split by the decode budget."""
+    sys.path.insert(0, os.path.join(ROOT, 'python'))
+    import shardloom_gpu_worker as W
+    w = W.Worker('cpu', threads=2)
+    items = [item('jpeg', *Image.open(p).size) for p in photos[:4]]
+    blobs = [bytearray(open(p, 'rb').read()) for p in photos[:4]]
+    base = w.tile(items, blobs)
+    real, calls = W.resize, []
+
+    def flaky(img, width, height):
+        calls.append(img.shape)
+        if len(calls) == 1 or img.shape[-2:] == (items[2]['height'], items[2]['width']):
+            raise RuntimeError('CUDA out of memory. Tried to allocate 2.00 GiB (simulated)')
+        return real(img, width, height)
+    W.resize = flaky
+    try:
+        entries, out = w.tile(items, blobs)
+    finally:
+        W.resize = real
+    want = [e.get('tiles') for e in base[0]]
+    want[2] = 'image.gpu'
+    check([e.get('tiles', e.get('reason')) for e in entries] == want, f'batch failure retried item by item: {entries[2]}')
+    offs = np.cumsum([0] + [e['tiles'] for e in base[0]])
+    keep = [b for k in range(4) if k != 2 for b in base[1][offs[k]:offs[k + 1]]]
+    check(out == keep, 'the retried items give the same bytes as the batch')
+    W.DECODE_BUDGET = 1
+    try:
+        split = w.tile(items, blobs)
+    finally:
+        W.DECODE_BUDGET = 1 << 30
+    check(split == base, 'a request decoded in several chunks gives the same reply')
+
+    # The branches a new torchvision takes (a list to decode_jpeg on the device, a list to encode_jpeg), emulated on
+    # the CPU with list-accepting wrappers: the same bytes as the per-image path, a corrupt file found one by one.
+    dec, enc = W.decode_jpeg, W.encode_jpeg
+    W.decode_jpeg = lambda x, mode, device='cpu': [dec(t, mode) for t in x] if isinstance(x, list) else dec(x, mode)
+    W.encode_jpeg = lambda x, q: [enc(t, q) for t in x] if isinstance(x, list) else enc(x, q)
+    try:
+        w.gpu_decode = w.gpu_encode = w.features['batchedDecode'] = w.features['batchedEncode'] = True
+        jitems = [dict(it, encoding='jpeg', quality=95) for it in items]
+        want = W.Worker('cpu', threads=2).tile(jitems, blobs)
+        got = w.tile(jitems, blobs)
+        check(got == want, 'emulated batched decode + list encode: the same reply and bytes as the per-image path')
+        bad = w.tile(jitems[:2] + [item('jpeg', 300, 200)], blobs[:2] + [bytearray(b'\xff\xd8 not a jpeg')])
+        check([e.get('tiles', e.get('reason')) for e in bad[0]] == [e['tiles'] for e in want[0][:2]] + ['image.decode'],
+              'emulated batched decode with a corrupt file: found one by one')
+    finally:
+        W.decode_jpeg, W.encode_jpeg = dec, enc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--device', default='cpu')
@@ -248,6 +298,7 @@ def main():
         stderr = test_protocol(args.device, photos, tmp)
     print('info  worker stderr (first lines):\n      ' + '\n      '.join(stderr.strip().splitlines()[:6]))
     test_faults(args.device, photos)
+    test_in_process(photos)
     if args.device == 'cpu':
         w = Proc('cuda:0')
         h = w.call({'op': 'hello'})[0]

@@ -127,9 +127,27 @@ describe('a worker that dies or hangs', () => {
       expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(true);
       expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(true);
       expect(logs.join('\n')).toMatch(/the GPU worker exited with code 70.* — restarting it once/);
-      await expect(b.tileImages([{ bytes: x, opts: raw }])).rejects.toMatchObject({ code: 'COMPUTE_FAILED', message: expect.stringMatching(/exited with code 70; it was restarted once already\. The run stops .*--resume.*compute\.fallback: cpu/) });
+      await expect(b.tileImages([{ bytes: x, opts: raw }])).rejects.toMatchObject({ code: 'COMPUTE_FAILED', message: expect.stringMatching(/exited with code 70.*; it was restarted once already\. The run stops .*--resume.*compute\.fallback: cpu/) });
       // Through the single-image path (what the media stage calls), the same error, not a per-image reject.
       await expect(b.tileImage(x, raw)).rejects.toMatchObject({ code: 'COMPUTE_FAILED' });
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+
+  test('a device left unusable (every item fails on it, batch after batch) counts as a dead worker', async () => {
+    logs.length = 0;
+    const b = await gpu({ fallback: 'cpu', threads: 1 }, { ...process.env, SHARDLOOM_GPU_WORKER_FAULT: 'gpufail:1' });
+    try {
+      const x = await img();
+      // Batches 1–2 fail their items (image.gpu: rejects, as a bad image would be); the 3rd in a row makes the
+      // worker gone: restarted (it fails again: 3 more) and then the cpu backend takes over.
+      for (let i = 0; i < 2; i++) expect((await b.tileImages([{ bytes: x, opts: raw }]))[0]).toMatchObject({ ok: false, error: { reason: 'image.gpu' } });
+      expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(false);
+      for (let i = 0; i < 3; i++) await b.tileImages([{ bytes: x, opts: raw }]);
+      expect(logs.join('\n')).toMatch(/failed every image of 3 batches in a row on the device .*restarting it once/);
+      expect(logs.join('\n')).toMatch(/switching to the cpu backend/);
+      expect((await b.tileImages([{ bytes: x, opts: raw }]))[0].ok).toBe(true);
     } finally {
       await b.close();
     }
@@ -144,7 +162,7 @@ describe('a worker that dies or hangs', () => {
       const [w] = await cpu.tileImages([{ bytes: x, opts: raw }]);
       expect(r.ok && w.ok && r.value.tiles.every((t, k) => Buffer.from(t).equals(w.value.tiles[k]))).toBe(true); // the cpu backend's bytes
       const text = logs.join('\n');
-      expect(text).toMatch(/did not answer within 3 s \(hung; killed\) — restarting it once/);
+      expect(text).toMatch(/did not answer within 3 s \(hung; killed\).* — restarting it once/);
       expect(text).toMatch(/switching to the cpu backend for the rest of the run \(compute\.fallback: cpu\)/);
       expect(b.description).toMatch(/^gpu cpu, then cpu \(fallback: .*did not answer within 3 s/);
       expect(b.encoder).toBe(cpu.encoder);
