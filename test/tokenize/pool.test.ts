@@ -9,7 +9,7 @@ import { createWorkerPool } from '../../src/tokenize/pool.js';
 import { loadPrepared } from '../../src/tokenize/prepared.js';
 import { loadTokenizer, createTokenizerPool } from '../../src/tokenize/tokenizer.js';
 
-const TEXTS = ['Straße 数据 données <img> 🙂', 'x'.repeat(70_000), 'second chunk after a long one', '', 'हिन्दी Русский\r\n  end'];
+const TEXTS = ['Straße 数据 données <img> 🙂', 'The quick brown fox jumps over the lazy dog. '.repeat(1_556), 'second chunk after a long one', '', 'हिन्दी Русский\r\n  end'];
 
 describe('tokenizer worker pool', () => {
   test('threads start only when every started one is busy: small batches one after another keep one of four', async () => {
@@ -21,12 +21,12 @@ describe('tokenizer worker pool', () => {
       expect(pool.started()).toBe(1);
       for (let i = 0; i < 5; i++) await pool.encodeMany([`caption ${i}`]);
       expect(pool.started()).toBe(1);
-      // 'x' × 70 000 closes a 64 K-character chunk: the batch is two chunks at once — the idle thread takes
+      // 70 000 characters close a 64 K-character chunk: the batch is two chunks at once — the idle thread takes
       // the first, a second thread starts for the other.
       expect((await pool.encodeMany(TEXTS)).map((a) => Array.from(a))).toEqual(TEXTS.map((t) => Array.from(tok.encode(t))));
       expect(pool.started()).toBe(2);
       // Many chunks at once: up to the pool's size, never more.
-      await pool.encodeMany(Array.from({ length: 12 }, (_, i) => 'y'.repeat(65_536) + i));
+      await pool.encodeMany(Array.from({ length: 12 }, (_, i) => 'Sphinx of black quartz, judge my vow. '.repeat(1_725) + i));
       expect(pool.started()).toBe(4);
     } finally {
       await pool.close();
