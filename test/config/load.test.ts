@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { loadConfig, parseConfig, configHash, pipelineSchema, sourceConfig } from '../../src/config/load.js';
 import { ShardloomError } from '../../src/core/errors.js';
+import { baseYaml, configErrorOf } from '../helpers/config.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const base = 'sources:\n  - name: a\n    kind: text\n    paths: [x.jsonl]\n';
-
-function errorOf(yaml: string): ShardloomError {
-  try {
-    parseConfig(yaml, 'p.yaml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ShardloomError);
-    return e as ShardloomError;
-  }
-  throw new Error('expected a config error');
-}
+const base = baseYaml;
+const errorOf = configErrorOf;
 
 describe('config: valid files', () => {
   test('the sample pipeline loads with every default filled', () => {

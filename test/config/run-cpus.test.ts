@@ -1,18 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ShardloomError } from '../../src/core/errors.js';
+import { baseYaml, configErrorOf } from '../helpers/config.js';
 
-const base = 'sources:\n  - name: a\n    kind: text\n    paths: [x.jsonl]\n';
-
-function errorOf(yaml: string): ShardloomError {
-  try {
-    parseConfig(yaml, 'p.yaml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ShardloomError);
-    return e as ShardloomError;
-  }
-  throw new Error('expected a config error');
-}
+const base = baseYaml;
+const errorOf = configErrorOf;
 
 describe('config: run.cpus', () => {
   test('a whole number is kept; absent, it stays absent (detected at run time) and the hash is what it was', () => {
