@@ -3,6 +3,7 @@
  * The shardloom command line. Exit status: 0 ok, 1 validation failed, 2 usage or config error
  * (3: the run itself failed — e.g. too many consecutive rejects, or a write error).
  */
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ShardloomError } from '../core/errors.js';
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .epilogue('Exit status: 0 ok, 1 validation failed, 2 usage or config error, 3 the run failed.\nDocs: README.md and docs/ in the package.')
     .help()
     .alias('h', 'help')
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
@@ -49,6 +50,18 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(e);
   }
   return code;
+}
+
+/**
+ * The package's version, from its own package.json (next to dist/ and src/). yargs' guess looks for a
+ * package.json from where it is installed and says "unknown" in some layouts (a fresh clone's npm ci).
+ */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function reportError(e: unknown): number {

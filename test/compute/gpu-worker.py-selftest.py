@@ -292,8 +292,19 @@ def main():
     ap.add_argument('--photos', default=os.path.join(ROOT, '.bench-data', 'e2e', 'photos-120'))
     args = ap.parse_args()
     photos = sorted(glob.glob(os.path.join(args.photos, '*.jpg')))
+    made = tempfile.TemporaryDirectory()
     if len(photos) < 16:
-        photos = sorted(glob.glob(os.path.join(ROOT, 'sample-data', 'images', '*.jpg'))) * 8
+        # No benchmark photos (a fresh clone): 16 of distinct sizes and aspect ratios cut from the sample photos
+        # (distinct sizes: the in-process tests tell items apart by their decoded size).
+        samples = sorted(glob.glob(os.path.join(ROOT, 'sample-data', 'images', '*.jpg')))
+        photos = []
+        for i in range(16):
+            im = Image.open(samples[i % len(samples)]).convert('RGB')
+            w = 320 + 97 * i
+            h = max(200, int(w / (0.5 + (i * 0.37) % 2.0)))
+            p = os.path.join(made.name, f'{i:02d}.jpg')
+            im.resize((w, h), Image.LANCZOS).save(p, quality=90)
+            photos.append(p)
     with tempfile.TemporaryDirectory() as tmp:
         stderr = test_protocol(args.device, photos, tmp)
     print('info  worker stderr (first lines):\n      ' + '\n      '.join(stderr.strip().splitlines()[:6]))
