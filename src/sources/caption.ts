@@ -12,8 +12,8 @@ import type { CaptionSource } from '../config/types.js';
 import type { InputUnit } from './units.js';
 import { type Draft, type Format, type Rejection, sourceReader } from './reader.js';
 import { decodeUtf8, jsonlRecords, stripCompression } from './lines.js';
-import { parquetRecords } from './parquet-rows.js';
-import { IMAGE_EXTENSIONS, type WdsSample, wdsSamples } from './webdataset.js';
+import { parquetPieces, parquetRecords } from './parquet-rows.js';
+import { IMAGE_EXTENSIONS, type WdsSample, tarPieces, wdsSamples } from './webdataset.js';
 
 const MAX_MEMBER = 256 << 20;
 
@@ -34,7 +34,7 @@ function findExt(files: Map<string, Uint8Array>, wanted: string[]): string | und
 
 const webdataset: Format<CaptionSource, WdsSample> = {
   async *records(unit) {
-    for await (const s of wdsSamples(unit.path, MAX_MEMBER)) yield { location: `member ${s.first}`, id: `${unit.display}/${s.key}`, record: s };
+    for await (const s of wdsSamples(unit.path, MAX_MEMBER, unit.part)) yield { location: `member ${s.first}`, id: `${unit.display}/${s.key}`, record: s };
   },
   toDocument({ record: s }, cfg) {
     const capExt = cfg.captionField && cfg.captionField !== 'caption' ? cfg.captionField : 'txt';
@@ -105,5 +105,10 @@ export const captionReader = sourceReader<CaptionSource, 'webdataset' | 'parquet
     parquet: tableFormat((unit, cfg) => parquetRecords(unit, [cfg.imageField, cfg.captionField])),
     jsonl: tableFormat((unit, _cfg, ctx) => jsonlRecords(unit, ctx, MAX_MEMBER)),
     csv: tableFormat(csvRecords),
+  },
+  // Tars split at sample boundaries, Parquet at row groups (for ranks); JSONL and CSV are read whole.
+  pieces: {
+    webdataset: (unit) => tarPieces(unit.path, MAX_MEMBER),
+    parquet: (unit, cfg) => parquetPieces(unit.path, [cfg.imageField, cfg.captionField]),
   },
 });

@@ -8,7 +8,7 @@ import type { ImageRef, Segment } from '../core/model.js';
 import type { InterleavedSource } from '../config/types.js';
 import { type Format, sourceReader } from './reader.js';
 import { decodeUtf8, jsonlRecords, stripCompression } from './lines.js';
-import { parquetRecords } from './parquet-rows.js';
+import { parquetPieces, parquetRecords } from './parquet-rows.js';
 
 export const END_OF_DOCUMENT = 'END_OF_DOCUMENT_TOKEN_TO_BE_REPLACED';
 
@@ -109,4 +109,6 @@ export const interleavedReader = sourceReader<InterleavedSource, 'obelics' | 'mm
   },
   unknownFormat: 'expected .parquet (OBELICS) or .jsonl[.gz|.zst] (MMC4); set format: in the source',
   formats: { obelics, mmc4 },
+  // OBELICS Parquet splits at row groups (for ranks); MMC4 JSONL is read whole.
+  pieces: { obelics: (unit, cfg) => parquetPieces(unit.path, Object.values(fields(cfg))) },
 });

@@ -1,5 +1,6 @@
 /**
- * Open the configured sources: expand their paths into input units, take this rank's share, and give
+ * Open the configured sources: expand their paths into input units (with several ranks, a big file is split
+ * into parts its reader can read alone: see `splitUnits`), take this rank's share, and give
  * each source a lazy document stream over its units, read by its kind's reader from the registry below.
  * A source with no input at all is a setup error; a listed file that is missing is a reject.
  */
@@ -9,7 +10,7 @@ import type { Logger } from '../core/log.js';
 import type { Rejects } from '../core/rejects.js';
 import type { Stats } from '../core/stats.js';
 import { ShardloomError } from '../core/errors.js';
-import { expandPaths, type InputUnit } from './units.js';
+import { expandPaths, splitUnits, type InputUnit } from './units.js';
 import { assignUnits } from './assign.js';
 import { readUnits, sourceContext, type SourceReader } from './reader.js';
 import { textReader } from './text.js';
@@ -52,7 +53,8 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
       ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
     }
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
-    const mine = assignUnits(units, ctx.rank, ctx.worldSize);
+    const parts = await splitUnits(units, ctx.worldSize, (u) => reader.pieces?.(u, src));
+    const mine = assignUnits(parts, ctx.rank, ctx.worldSize);
     const sctx = sourceContext(src.name, ctx);
     out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: () => readUnits(reader, src, mine, sctx) });
   }

@@ -5,13 +5,15 @@
  * This file owns the rest: the loop over units and records, the document's envelope (source, kind,
  * provenance), the abort check, the reject function, the per-source reject count, and the one place where
  * an error that stops a file becomes a reject (file.<compression>_corrupt, parquet.unreadable, …).
+ * A format that can read part of a file (Parquet row groups, tar samples) also lists its pieces (`pieces`),
+ * so that ranks can split a big file; its records hook then reads only `unit.part`.
  */
 import type { Document, SourceKind } from '../core/model.js';
 import type { Source } from '../config/types.js';
 import type { Rejects } from '../core/rejects.js';
 import type { Stats } from '../core/stats.js';
 import type { Logger } from '../core/log.js';
-import type { InputUnit } from './units.js';
+import type { InputUnit, Piece } from './units.js';
 import type { SourceContext, RejectFn, UnitContext, RawRecord, Draft, Rejection, Format } from './types.js';
 import { ShardloomError } from '../core/errors.js';
 import { DecompressError } from './lines.js';
@@ -19,9 +21,11 @@ import { ParquetFileError } from './parquet-rows.js';
 import { TarError } from './webdataset.js';
 
 
-/** A source kind's reader: one unit (a file) → its documents, in file order. It never throws for bad data. */
+/** A source kind's reader: one unit (a file or a part of one) → its documents, in file order. It never throws for bad data. */
 export interface SourceReader<C extends Source = Source> {
   read(unit: InputUnit, cfg: C, ctx: SourceContext): AsyncIterable<Document>;
+  /** The pieces a unit can be split into, in file order; null when it is read whole. Never throws. */
+  pieces?(unit: InputUnit, cfg: C): Promise<Piece[] | null>;
 }
 
 export interface KindSpec<C extends Source, F extends string> {
@@ -33,6 +37,8 @@ export interface KindSpec<C extends Source, F extends string> {
   // Each format has its own record type; the pair of hooks agrees on it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   formats: Record<F, Format<C, any>>;
+  /** For the formats whose records hook can read a part of a file: the file's pieces (null: read it whole). */
+  pieces?: Partial<Record<F, (unit: InputUnit, cfg: C) => Promise<Piece[] | null>>>;
 }
 
 export function sourceReader<C extends Source, F extends string>(spec: KindSpec<C, F>): SourceReader<C> {
@@ -49,6 +55,12 @@ export function sourceReader<C extends Source, F extends string>(spec: KindSpec<
       const format = spec.formatOf(unit.path, cfg);
       if (!format) return ctx.reject('file', 'file.unknown_format', spec.unknownFormat);
       yield* readFormat(spec.kind, spec.formats[format], cfg, ctx);
+    },
+    async pieces(unit, cfg) {
+      const format = spec.formatOf(unit.path, cfg);
+      const hook = format ? spec.pieces?.[format] : undefined;
+      // A file that cannot be indexed is read whole, and its reader reports the problem as before.
+      return hook ? hook(unit, cfg).catch(() => null) : null;
     },
   };
 }

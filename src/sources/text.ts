@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import type { TextSource } from '../config/types.js';
 import { type Format, type Rejection, sourceReader } from './reader.js';
 import { decodeUtf8, fileBytes, jsonlRecords, stripCompression } from './lines.js';
-import { parquetRecords } from './parquet-rows.js';
+import { parquetPieces, parquetRecords } from './parquet-rows.js';
 
 /** Why a value cannot be a document's text; null when it can. */
 function textProblem(value: unknown, field: string, max: number): Rejection | null {
@@ -41,10 +41,14 @@ const jsonl: Format<TextSource, Record<string, unknown>> = {
   toDocument: ({ record }, cfg) => recordText(record, record[cfg.field], cfg),
 };
 
+const parquetColumns = (cfg: TextSource) => (cfg.idField ? [cfg.field, cfg.idField] : [cfg.field]);
+
 const parquet: Format<TextSource, Record<string, unknown>> = {
   records(unit, cfg, ctx) {
-    const field = cfg.field;
-    return parquetRecords(unit, cfg.idField ? [field, cfg.idField] : [field], (row) => (ctx.position = row === 0 ? 'file' : `after row ${row}`));
+    // A part of the file (several ranks) starts after the rows of the parts before it.
+    const first = unit.part?.kind === 'row-groups' ? unit.part.firstRow : 0;
+    if (first > 0) ctx.position = `after row ${first - 1}`;
+    return parquetRecords(unit, parquetColumns(cfg), (row) => (ctx.position = row === 0 ? 'file' : `after row ${row}`));
   },
   toDocument({ record }, cfg) {
     const field = cfg.field;
@@ -87,4 +91,6 @@ export const textReader = sourceReader<TextSource, 'jsonl' | 'parquet' | 'txt'>(
   },
   unknownFormat: 'extension is not .jsonl/.json/.ndjson[.gz|.zst], .parquet or .txt; set format: in the source',
   formats: { jsonl, parquet, txt },
+  // Parquet splits at row groups (for ranks); JSONL and .txt files are read whole.
+  pieces: { parquet: (unit, cfg) => parquetPieces(unit.path, parquetColumns(cfg)) },
 });

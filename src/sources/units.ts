@@ -1,6 +1,8 @@
 /**
  * Input units: the files of a source, expanded from paths, globs and brace ranges, sorted so that
  * every machine sees the same list in the same order. Units are what ranks split among themselves.
+ * With more than one rank, a file too big for balance is split into parts (`splitUnits`): Parquet row
+ * groups, or byte ranges of whole WebDataset samples. With one rank a unit is always a whole file.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -14,6 +16,68 @@ export interface InputUnit {
   display: string;
   /** Bytes, for balancing ranks. */
   size: number;
+  /** Only this part of the file (absent: the whole file). Ids and locations stay those of the whole file. */
+  part?: UnitPart;
+}
+
+/** Row groups [start, end) of a Parquet file, holding rows [firstRow, endRow); or bytes [start, end) of a tar. */
+export type UnitPart =
+  | { kind: 'row-groups'; start: number; end: number; firstRow: number; endRow: number }
+  | { kind: 'bytes'; start: number; end: number };
+
+/** The smallest part a file can be read as (one row group, one sample), with its bytes for balancing. */
+export interface Piece { part: UnitPart; bytes: number }
+
+/** A file's pieces in file order, or null when it cannot (or need not) be split: it is then read whole. */
+export type PiecesOf = (unit: InputUnit) => Promise<Piece[] | null> | null | undefined;
+
+/** File order: by display path, then by where the part starts. */
+export function compareUnits(a: InputUnit, b: InputUnit): number {
+  if (a.display !== b.display) return a.display < b.display ? -1 : 1;
+  return (a.part?.start ?? 0) - (b.part?.start ?? 0);
+}
+
+/**
+ * Split the files that hold more than 1/(2·worldSize) of the source's bytes into contiguous parts of about
+ * that size (at least one piece each), in place of the file, in file order. Every rank computes the same
+ * parts from the same files. With one rank nothing is split, so a single-rank run reads exactly as before.
+ */
+export async function splitUnits(units: InputUnit[], worldSize: number, piecesOf: PiecesOf): Promise<InputUnit[]> {
+  if (worldSize <= 1) return units;
+  const target = units.reduce((a, u) => a + u.size, 0) / (2 * worldSize);
+  const out: InputUnit[] = [];
+  for (const u of units) {
+    const pieces = u.size > target ? await piecesOf(u) : null;
+    if (!pieces || pieces.length < 2) { out.push(u); continue; }
+    const groups = cut(pieces, Math.min(pieces.length, Math.ceil(u.size / target)));
+    for (const g of groups) out.push({ ...u, size: g.reduce((a, p) => a + p.bytes, 0), part: g.map((p) => p.part).reduce(joinParts) });
+  }
+  return out;
+}
+
+/** `pieces` cut into `k` contiguous non-empty groups whose bytes are as even as a greedy walk gets them. */
+function cut(pieces: Piece[], k: number): Piece[][] {
+  const total = pieces.reduce((a, p) => a + p.bytes, 0);
+  const groups: Piece[][] = [];
+  let i = 0;
+  let acc = 0;
+  for (let g = 1; g < k; g++) {
+    const goal = (total * g) / k;
+    const group = [pieces[i]];
+    acc += pieces[i++].bytes;
+    // Take the next piece while it brings the cut closer to the goal and leaves one for each later group.
+    while (i < pieces.length - (k - g) && Math.abs(acc + pieces[i].bytes - goal) < Math.abs(acc - goal)) {
+      acc += pieces[i].bytes;
+      group.push(pieces[i++]);
+    }
+    groups.push(group);
+  }
+  groups.push(pieces.slice(i));
+  return groups;
+}
+
+function joinParts(a: UnitPart, b: UnitPart): UnitPart {
+  return a.kind === 'row-groups' && b.kind === 'row-groups' ? { ...a, end: b.end, endRow: b.endRow } : { ...a, end: b.end };
 }
 
 /** Expand `{00000..00099}` ranges (zero padding kept) and `{a,b}` lists. */
