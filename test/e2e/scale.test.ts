@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { planJob } from '../../src/scale/plan.js';
 import { runPipeline } from '../../src/run.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -89,24 +88,13 @@ describe('end to end: 2 ranks + merge vs 1 rank', () => {
 });
 
 /**
- * The Slurm plan, executed: a stand-in `sbatch` runs each array task in turn (then the dependent job),
- * and the jobs call the built CLI (dist/) through a wrapper that has run, merge and validate.
+ * The Slurm plan, executed: a stand-in `sbatch` runs each array task in turn (then the dependent job), and the
+ * jobs run what `plan` wrote by default: this node and the built CLI (dist/cli/main.js) by absolute path.
  */
 describe('end to end: the generated Slurm script, run', () => {
   test('array of 2 ranks, then merge + validate, gives the samples of a one-rank run', async () => {
     const bin = join(dir, 'slurm-bin');
     mkdirSync(bin, { recursive: true });
-    const url = (p: string) => pathToFileURL(resolve(p)).href;
-    writeFileSync(join(bin, 'shardloom.mjs'), [
-      `import yargs from '${url('node_modules/yargs/index.mjs')}';`,
-      ...['run', 'merge', 'validate'].map((c) => `import { ${c}Command } from '${url(`dist/cli/${c}.js`)}';`),
-      'let code = 0; const set = (c) => { code = c; };',
-      'try {',
-      '  await yargs(process.argv.slice(2)).command(runCommand(set)).command(mergeCommand(set)).command(validateCommand(set))',
-      '    .strict().exitProcess(false).fail((m, e) => { throw e ?? new Error(m); }).parseAsync();',
-      '} catch (e) { console.error(String(e?.message ?? e)); code = 2; }',
-      'process.exitCode = code;',
-    ].join('\n'));
     writeFileSync(join(bin, 'sbatch'), [
       '#!/bin/sh',
       'for a in "$@"; do script="$a"; done',
@@ -122,7 +110,8 @@ describe('end to end: the generated Slurm script, run', () => {
     ].join('\n'));
     chmodSync(join(bin, 'sbatch'), 0o755);
     const out = join(dir, 'slurm-out');
-    const plan = planJob(loadConfig(config), { executor: 'slurm', worldSize: 2, out, command: `node ${join(bin, 'shardloom.mjs')}` });
+    const plan = planJob(loadConfig(config), { executor: 'slurm', worldSize: 2, out });
+    expect(plan.text).toContain(`\nexec ${process.execPath} ${resolve('dist/cli/main.js')} run ${config} --rank "$SLURM_ARRAY_TASK_ID" --world-size 2 `);
     writeFileSync(join(dir, plan.fileName), plan.text);
     const r = spawnSync('bash', [join(dir, plan.fileName)], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 120_000 });
     const log = (() => { try { return readFileSync(join(bin, 'sbatch.log'), 'utf8'); } catch { return ''; } })();

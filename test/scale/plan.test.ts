@@ -20,7 +20,8 @@ function bashN(file: string): void {
 
 describe('plan: Slurm', () => {
   const out = join(dir, 'shards');
-  const plan = planJob(cfg, { executor: 'slurm', worldSize: 4, out, partition: 'cpu', cpus: 16, memory: '64Gi', time: '2-00:00:00', parallelism: 3 });
+  const plan = planJob(cfg, { executor: 'slurm', worldSize: 4, out, partition: 'cpu', cpus: 16, memory: '64Gi', time: '2-00:00:00', parallelism: 3, node: '/opt/node 20/bin/node' });
+  const cmd = `'/opt/node 20/bin/node' ${join(process.cwd(), 'dist/cli/main.js')}`;
   const file = join(dir, plan.fileName);
   writeFileSync(file, plan.text);
 
@@ -62,20 +63,70 @@ describe('plan: Slurm', () => {
       '#SBATCH --mem=64G',
       '#SBATCH --time=2-00:00:00',
       '#SBATCH --partition=cpu',
+      `#SBATCH --chdir=${out}`,
       `#SBATCH --output=${jobs}/logs/%x-%A_%a.out`,
       '#SBATCH --open-mode=append',
       '#SBATCH --requeue',
+      '#SBATCH --signal=B:TERM@60',
     ]);
     const q = shellQuote(cfgFile);
     expect(q).toBe(`'${cfgFile}'`);
-    expect(ranks).toContain(`\nexec npx shardloom run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --cpus "\${SLURM_CPUS_PER_TASK:-16}" --out ${out} --resume\n`);
-    expect(merge).toContain(`\nnpx shardloom merge ${out}\nnpx shardloom validate ${out} --config ${q}\n`);
-    expect(sbatch(merge)).toContain('#SBATCH --job-name=shardloom-my-mix-v2-merge');
+    // exec: node replaces the batch shell, so Slurm's SIGTERM reaches shardloom; never npx.
+    expect(ranks).toContain(`\nexec ${cmd} run ${q} --rank "$SLURM_ARRAY_TASK_ID" --world-size 4 --cpus "\${SLURM_CPUS_PER_TASK:-16}" --out ${out} --resume\n`);
+    expect(plan.text).not.toContain('npx');
+    expect(merge).toContain(`\n${cmd} merge ${out}\nexec ${cmd} validate ${out} --config ${q}\n`);
+    expect(sbatch(merge)).toEqual([
+      '#SBATCH --job-name=shardloom-my-mix-v2-merge',
+      '#SBATCH --cpus-per-task=2',
+      '#SBATCH --mem=8G',
+      '#SBATCH --time=4:00:00',
+      '#SBATCH --partition=cpu',
+      `#SBATCH --chdir=${out}`,
+      `#SBATCH --output=${jobs}/logs/%x-%j.out`,
+    ]);
+    bashN(join(jobs, 'resubmit.sh'));
+  });
+
+  test('resubmit.sh: the tasks again, then a merge after them and after any task of the run still queued', () => {
+    const bin = join(dir, 'bin-resubmit');
+    mkdirSync(bin, { recursive: true });
+    const log = join(dir, 'resubmit.log');
+    writeFileSync(join(bin, 'sbatch'), `#!/bin/sh\necho "sbatch $@" >> '${log}'\nn=$(wc -l < '${log}')\necho "$((2000 + n))"\n`);
+    writeFileSync(join(bin, 'squeue'), `#!/bin/sh\necho "squeue $@" >> '${log}'\nprintf '1500\\n2001\\n1500\\n'\n`);
+    for (const f of ['sbatch', 'squeue']) chmodSync(join(bin, f), 0o755);
+    const jobs = join(out, 'slurm');
+    const r = spawnSync('bash', [join(jobs, 'resubmit.sh'), '1', '3'], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('resubmitted tasks 1,3: job 2001; merge + validate: job 2003\n');
+    expect(readFileSync(log, 'utf8').split('\n')).toEqual([
+      `sbatch --parsable --array=1,3 ${jobs}/ranks.sbatch`,
+      'squeue -h -n shardloom-my-mix-v2 -o %A',
+      `sbatch --parsable --dependency=afterok:2001,afterany:1500 --kill-on-invalid-dep=yes ${jobs}/merge.sbatch`,
+      '',
+    ]);
+    expect(spawnSync('bash', [join(jobs, 'resubmit.sh')], { encoding: 'utf8' }).status).toBe(2);
+  });
+
+  test('the jobs call shardloom by absolute path: this node and dist/cli/main.js, --node, --shardloom-bin', () => {
+    const rank = (o: Partial<Parameters<typeof planJob>[1]>) => /\nexec (.*) run /.exec(planJob(cfg, { executor: 'slurm', worldSize: 2, ...o }).text)![1];
+    expect(rank({})).toBe(`${process.execPath} ${join(process.cwd(), 'dist/cli/main.js')}`);
+    expect(rank({ node: '/usr/local/bin/node' })).toBe(`/usr/local/bin/node ${join(process.cwd(), 'dist/cli/main.js')}`);
+    expect(rank({ shardloomBin: '/opt/shardloom/bin/shardloom' })).toBe('/opt/shardloom/bin/shardloom');
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, node: 'node' })).toThrow('Expected --node to be an absolute path (the jobs run elsewhere) but received "node"');
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, shardloomBin: 'bin/shardloom' })).toThrow(/--shardloom-bin to be an absolute path/);
+    expect(planJob(cfg, { executor: 'slurm', worldSize: 2, workdir: '/scratch/w' }).text).toContain('\n#SBATCH --chdir=/scratch/w\n');
+  });
+
+  test('the merge job is sized by --merge-cpus, --merge-memory, --merge-time', () => {
+    const text = planJob(cfg, { executor: 'slurm', worldSize: 2, mergeCpus: 4, mergeMemory: '16G', mergeTime: '30' }).text;
+    expect(text).toContain('#SBATCH --job-name=shardloom-my-mix-v2-merge\n#SBATCH --cpus-per-task=4\n#SBATCH --mem=16G\n#SBATCH --time=30\n');
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, mergeTime: 'soon' })).toThrow('Expected a --merge-time time limit like 24:00:00, 90 or 2-00:00:00 but received "soon"');
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, mergeCpus: 0 })).toThrow(/--merge-cpus to be a whole number/);
   });
 
   test('defaults: output.dir of the config, 8 CPUs, 32G, a day, no throttle', () => {
     const text = planJob(cfg, { executor: 'slurm', worldSize: 2 }).text;
-    expect(text).toContain('#SBATCH --array=0-1\n#SBATCH --cpus-per-task=8\n#SBATCH --mem=32G\n#SBATCH --time=24:00:00\n');
+    expect(text).toContain(`#SBATCH --array=0-1\n#SBATCH --cpus-per-task=8\n#SBATCH --mem=32G\n#SBATCH --time=24:00:00\n#SBATCH --chdir=${join(dir, 'out/mix')}\n`);
     expect(text).toContain(`--out ${join(dir, 'out/mix')} --resume`);
   });
 
@@ -99,6 +150,7 @@ describe('plan: Slurm', () => {
     expect(() => planJob(cfg, { executor: 'slurm', worldSize: 1 })).toThrow(/world size of at least 2 but received 1; one rank needs no plan/);
     expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, memory: 'lots' })).toThrow('Expected memory like 32G or 512M but received "lots"');
     expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, time: '1 day' })).toThrow(/Slurm time limit like 24:00:00/);
+    expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, workdir: join(dir, 'a b') })).toThrow(/start jobs in a path with spaces/);
     expect(() => planJob(cfg, { executor: 'slurm', worldSize: 2, out: join(dir, 'a b') })).toThrow(/path with spaces/);
     expect(() => planJob(cfg, { executor: 'nomad' as 'slurm', worldSize: 2 })).toThrow('Expected executor "slurm" or "k8s" but received "nomad"');
   });
@@ -119,6 +171,7 @@ describe('plan: Kubernetes', () => {
     expect(ranks.kind).toBe('Job');
     expect(ranks.metadata.name).toBe('shardloom-my-mix-v2-ranks');
     expect(ranks.spec).toMatchObject({ completionMode: 'Indexed', completions: 40, parallelism: 16, backoffLimitPerIndex: 3 });
+    expect(ranks.spec.template.spec).toMatchObject({ activeDeadlineSeconds: 86400, terminationGracePeriodSeconds: 120 });
     expect(ranks.spec.template.spec.restartPolicy).toBe('Never'); // required by backoffLimitPerIndex
     expect(merge.metadata.name).toBe('shardloom-my-mix-v2-merge');
     expect(merge.spec.completionMode).toBeUndefined();
@@ -127,7 +180,8 @@ describe('plan: Kubernetes', () => {
   test('the rank command uses $JOB_COMPLETION_INDEX; config and output live on the volume', () => {
     const c = ranks.spec.template.spec.containers[0];
     expect(c.image).toBe('reg.example/shardloom:0.1');
-    expect(c.command).toEqual(['sh', '-c', 'exec npx shardloom run \'/data/my mix.yaml\' --rank "$JOB_COMPLETION_INDEX" --world-size 40 --cpus "$SHARDLOOM_CPUS" --out /data/out/mix --resume']);
+    expect(c.command).toEqual(['sh', '-c', 'exec node /opt/shardloom/dist/cli/main.js run \'/data/my mix.yaml\' --rank "$JOB_COMPLETION_INDEX" --world-size 40 --cpus "$SHARDLOOM_CPUS" --out /data/out/mix --resume']);
+    expect(c.workingDir).toBe('/data');
     expect(c.resources).toEqual({ requests: { cpu: '12', memory: '48Gi' }, limits: { memory: '48Gi' } });
     expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
     expect(ranks.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'shardloom-data' } }]);
@@ -141,7 +195,7 @@ describe('plan: Kubernetes', () => {
       { name: 'SHARDLOOM_CPUS', valueFrom: { resourceFieldRef: { containerName: 'rank', resource: 'requests.cpu', divisor: '1' } } },
     ]);
     // The pod's shell expands it as Kubernetes sets it (the request, in whole CPUs).
-    const r = spawnSync('sh', ['-c', (c.command as string[])[2].replace('exec npx shardloom', 'echo shardloom')], { encoding: 'utf8', env: { ...process.env, JOB_COMPLETION_INDEX: '7', SHARDLOOM_CPUS: '12' } });
+    const r = spawnSync('sh', ['-c', (c.command as string[])[2].replace('exec node /opt/shardloom/dist/cli/main.js', 'echo shardloom')], { encoding: 'utf8', env: { ...process.env, JOB_COMPLETION_INDEX: '7', SHARDLOOM_CPUS: '12' } });
     expect(r.stdout).toBe('shardloom run /data/my mix.yaml --rank 7 --world-size 40 --cpus 12 --out /data/out/mix --resume\n');
     const withRunCpus = parseConfig(cfgText + 'run:\n  cpus: 5\n', cfgFile);
     const job = (parseAllDocuments(planJob(withRunCpus, { executor: 'k8s', worldSize: 2 }).text)[0] as unknown as { toJS(): Job }).toJS();
@@ -151,7 +205,8 @@ describe('plan: Kubernetes', () => {
   test('the merge Job waits for all ranks, then merges and validates; its script passes sh -n', () => {
     const script = (merge.spec.template.spec.containers[0].command as string[])[2];
     expect(script).toContain(`[ "$done_ranks" -ge 40 ] && break`);
-    expect(script).toContain('\nnpx shardloom merge /data/out/mix\nnpx shardloom validate /data/out/mix --config \'/data/my mix.yaml\'\n');
+    const cli = 'node /opt/shardloom/dist/cli/main.js';
+    expect(script).toContain(`\n${cli} merge /data/out/mix\n${cli} validate /data/out/mix --config '/data/my mix.yaml'\n`);
     const f = join(dir, 'merge.sh');
     writeFileSync(f, script);
     expect(spawnSync('sh', ['-n', f]).status).toBe(0);
@@ -177,6 +232,37 @@ describe('plan: Kubernetes', () => {
     expect(text).toContain('--world-size 2 --cpus "$SHARDLOOM_CPUS" --out /data/out/my-mix-v2 --resume');
     expect(text).toContain('# (output.dir ../out/mix of the config leaves the volume, so the output goes to /data/out/my-mix-v2; --output-dir chooses.)');
     expect(planJob(escaping, { executor: 'k8s', worldSize: 2, out: '/scratch/o' }).text).toContain('--out /scratch/o --resume');
+  });
+
+  test('config errors fail the Job at once, disruptions are retried; the merge has a deadline and small requests', () => {
+    const policy = (container: string, codes: number[]) => ({ rules: [
+      { action: 'FailJob', onExitCodes: { containerName: container, operator: 'In', values: codes } },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+    ] });
+    expect(ranks.spec.podFailurePolicy).toEqual(policy('rank', [2]));
+    expect(merge.spec.podFailurePolicy).toEqual(policy('merge', [1, 2]));
+    // 40 ranks, 16 at a time: 3 waves of a day, each up to 4 tries, then 4 h of merge.
+    expect(merge.spec.activeDeadlineSeconds).toBe(3 * 86400 * 4 + 4 * 3600);
+    expect(merge.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '8Gi' }, limits: { memory: '8Gi' } });
+    const small = (parseAllDocuments(planJob(cfg, { executor: 'k8s', worldSize: 2, time: '1:00:00', mergeTime: '10', mergeCpus: 2, mergeMemory: '1G', retries: 0 }).text) as unknown as { toJS(): Job }[]).map((d) => d.toJS());
+    expect(small[0].spec.template.spec).toMatchObject({ activeDeadlineSeconds: 3600 });
+    expect(small[1].spec.activeDeadlineSeconds).toBe(3600 + 600);
+    expect(small[1].spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '1Gi' }, limits: { memory: '1Gi' } });
+  });
+
+  test('the manifest states its volume needs; plan warns about inputs and outputs the pods cannot see', () => {
+    expect(plan.text).toContain('so the claim must be\n# ReadWriteMany');
+    expect(plan.warnings).toEqual([]);
+    const outside = parseConfig(cfgText.replace('paths: ["data/*.jsonl"]', 'paths: ["data/*.jsonl", "../elsewhere/*.jsonl", "/mnt/raw/*.jsonl", "https://example.com/a.jsonl"]'), cfgFile);
+    const p = planJob(outside, { executor: 'k8s', worldSize: 2, out: '/scratch/o', config: '/etc/mix.yaml' });
+    expect(p.warnings).toEqual([
+      'the config /etc/mix.yaml is not on the volume shardloom-data mounted at /data; the pods cannot read it unless the image holds it',
+      'input data/*.jsonl is /etc/data/*.jsonl in the pods, outside the volume shardloom-data mounted at /data; put it on the volume or change the path',
+      'input ../elsewhere/*.jsonl is /elsewhere/*.jsonl in the pods, outside the volume shardloom-data mounted at /data; put it on the volume or change the path',
+      'input /mnt/raw/*.jsonl is /mnt/raw/*.jsonl in the pods, outside the volume shardloom-data mounted at /data; put it on the volume or change the path',
+      '--output-dir /scratch/o is outside the volume shardloom-data mounted at /data; the shards would be lost with the pods',
+    ]);
+    expect(planJob(outside, { executor: 'k8s', worldSize: 2, mountPath: '/' }).warnings).toEqual([]);
   });
 
   test('parallelism defaults to all ranks and is never above the world size', () => {
@@ -213,6 +299,26 @@ describe('CLI: shardloom plan', () => {
     expect(statSync(file).mode & 0o777).toBe(0o755);
     expect(readFileSync(file, 'utf8')).toContain('#SBATCH --array=0-2\n');
     bashN(file);
+  });
+
+  test('k8s: inputs outside the volume are warned about on stderr; --node must be absolute', async () => {
+    const { planCommand } = await import('../../src/cli/plan.js');
+    const { default: yargs } = await import('yargs');
+    writeFileSync(cfgFile, cfgText.replace('paths: ["data/*.jsonl"]', 'paths: ["/mnt/raw/*.jsonl"]'));
+    const err: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
+    const plan = (...extra: string[]) => yargs(['plan', cfgFile, '--executor', 'k8s', '--world-size', '2', '--out', join(dir, 'w.yaml'), ...extra])
+      .command(planCommand(() => undefined)).strict().exitProcess(false).fail(false).parseAsync();
+    try {
+      await plan('--merge-cpus', '2', '--merge-memory', '2G', '--merge-time', '30');
+      await expect(plan('--node', 'bin/node')).rejects.toMatchObject({ code: 'USAGE', message: 'Expected --node to be an absolute path (the jobs run elsewhere) but received "bin/node"' });
+    } finally {
+      process.stderr.write = write;
+      writeFileSync(cfgFile, cfgText);
+    }
+    expect(err[0]).toBe('shardloom: warning: input /mnt/raw/*.jsonl is /mnt/raw/*.jsonl in the pods, outside the volume shardloom-data mounted at /data; put it on the volume or change the path\n');
+    expect(readFileSync(join(dir, 'w.yaml'), 'utf8')).toContain('activeDeadlineSeconds: 347400') // 1 wave × a day × 4 tries + 30 min;
   });
 
   test('--cpus is parsed as a whole number; a bad one is a usage error', async () => {
