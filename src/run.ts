@@ -17,8 +17,8 @@ import { Stats } from './core/stats.js';
 import { Progress } from './core/progress.js';
 import type { ResolvedConfig } from './config/types.js';
 import { outputDirOf, publicConfig } from './config/types.js';
-import { loadConfig } from './config/load.js';
-import { openSources, type OpenSource } from './sources/open.js';
+import { keyLocation, loadConfig } from './config/load.js';
+import { openSources, refuseUrls, type OpenSource } from './sources/open.js';
 import { createCompute } from './compute/index.js';
 import { mediaStages } from './media/index.js';
 import { runTokenizer, createTokenizerPool } from './tokenize/tokenizer.js';
@@ -34,6 +34,7 @@ import { prepareOutput } from './shards/output-dir.js';
 import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
 import { resolveRank } from './scale/rank.js';
 import { cpuBudget } from './core/cpus.js';
+import { unsupportedUrl } from './core/locations.js';
 
 export interface RunOptions {
   /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */
@@ -77,6 +78,9 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   // Once per run: every pool is sized from the CPUs this process was given, not from the node.
   const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
   const cpus = cpuBudget({ setting });
+  refuseUrls(cfg);
+  const outWhy = unsupportedUrl(opts.out ?? cfg.output.dir, 'outputs');
+  if (outWhy) throw opts.out !== undefined ? new ShardloomError('USAGE', `--out ${outWhy}`) : new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['output', 'dir'])}: output.dir: ${outWhy}`);
   const root = resolve(opts.out ?? outputDirOf(cfg));
   const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
 

@@ -4,6 +4,8 @@
  * each source a lazy document stream over its units, read by its kind's reader from the registry below.
  * A source with no input at all is a setup error; a listed file that is missing is a reject.
  */
+import { keyLocation } from '../config/load.js';
+import { unsupportedUrl } from '../core/locations.js';
 import type { Document, SourceKind } from '../core/model.js';
 import type { ResolvedConfig, Source } from '../config/types.js';
 import type { Logger } from '../core/log.js';
@@ -35,6 +37,22 @@ export interface OpenSource {
 }
 
 export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger; stats?: Stats }
+
+/**
+ * Refuse URLs where local paths are expected — inputs and image-store paths — naming the key and its line.
+ * Called before anything is written (a run's output directory included).
+ */
+export function refuseUrls(cfg: ResolvedConfig): void {
+  for (const [i, src] of cfg.sources.entries()) {
+    for (const [j, p] of src.paths.entries()) {
+      const why = unsupportedUrl(p, 'inputs');
+      if (why) throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['sources', i, 'paths', j])}: sources[${i}].paths[${j}]: ${why}`);
+    }
+    const store = 'imageStore' in src ? src.imageStore : undefined;
+    const why = store && store.type !== 'http' && store.path ? unsupportedUrl(store.path, 'image stores') : null;
+    if (why) throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['sources', i, 'imageStore', 'path'])}: sources[${i}].imageStore.path: ${why} (an http image store fetches images by their URLs)`);
+  }
+}
 
 export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promise<OpenSource[]> {
   const out: OpenSource[] = [];
