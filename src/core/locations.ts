@@ -1,7 +1,7 @@
 /**
- * Paths that are URLs. shardloom reads and writes local (or mounted) paths only so far; a URL given as an
- * input, an image store or an output is refused up front with what to do instead — not reported later as a
- * local path that "matched nothing".
+ * Paths that are URLs. shardloom reads s3:// inputs (sources/s3.ts) and otherwise local (or mounted) paths
+ * only so far; any other URL given as an input, and any URL as an image store or an output, is refused up
+ * front with what to do instead — not reported later as a local path that "matched nothing".
  */
 
 /** The scheme of a URL-like path (`s3`, `gs`, `hf`, `https`…), or null for a local path. */

@@ -13,6 +13,7 @@ import type { Rejects } from '../core/rejects.js';
 import type { Stats } from '../core/stats.js';
 import { ShardloomError } from '../core/errors.js';
 import { expandPaths, splitUnits, type InputUnit } from './units.js';
+import { isS3Url } from './s3.js';
 import { assignUnits } from './assign.js';
 import { readUnits, sourceContext, type SourceReader } from './reader.js';
 import { textReader } from './text.js';
@@ -39,13 +40,13 @@ export interface OpenSource {
 export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger; stats?: Stats }
 
 /**
- * Refuse URLs where local paths are expected — inputs and image-store paths — naming the key and its line.
+ * Refuse URLs where local paths are expected — inputs other than s3://, and image-store paths — naming the key and its line.
  * Called before anything is written (a run's output directory included).
  */
 export function refuseUrls(cfg: ResolvedConfig): void {
   for (const [i, src] of cfg.sources.entries()) {
     for (const [j, p] of src.paths.entries()) {
-      const why = unsupportedUrl(p, 'inputs');
+      const why = isS3Url(p) ? null : unsupportedUrl(p, 'inputs'); // s3:// inputs are read (sources/s3.ts)
       if (why) throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['sources', i, 'paths', j])}: sources[${i}].paths[${j}]: ${why}`);
     }
     const store = 'imageStore' in src ? src.imageStore : undefined;
@@ -71,7 +72,8 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
       ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
     }
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
-    const parts = await splitUnits(units, ctx.worldSize, (u) => reader.pieces?.(u, src));
+    // An object is read whole from a spool file, so ranks split s3 inputs by objects only.
+    const parts = await splitUnits(units, ctx.worldSize, (u) => (isS3Url(u.path) ? null : reader.pieces?.(u, src)));
     const mine = assignUnits(parts, ctx.rank, ctx.worldSize);
     const sctx = sourceContext(src.name, ctx);
     out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: () => readUnits(reader, src, mine, sctx) });

@@ -7,12 +7,13 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import fg from 'fast-glob';
+import { isS3Url, listS3 } from './s3.js';
 
 export interface InputUnit {
   source: string;
-  /** Absolute path. */
+  /** Absolute path, or an `s3://bucket/key` URL (read whole, through a local spool file). */
   path: string;
-  /** Path as shown in ids and rejects: relative to the config's directory. */
+  /** Path as shown in ids and rejects: relative to the config's directory; an s3:// URL as written. */
   display: string;
   /** Bytes, for balancing ranks. */
   size: number;
@@ -116,6 +117,13 @@ export async function expandPaths(source: string, patterns: string[], baseDir: s
   const missing: string[] = [];
   const emptyGlobs: string[] = [];
   for (const pattern of patterns.flatMap(expandBraces)) {
+    if (isS3Url(pattern)) {
+      const objects = await listS3(pattern);
+      if (!objects) missing.push(pattern);
+      else if (objects.length === 0) emptyGlobs.push(pattern);
+      for (const o of objects ?? []) found.set(o.url, { source, path: o.url, display: o.url, size: o.size });
+      continue;
+    }
     const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);
     if (!fg.isDynamicPattern(pattern)) {
       const st = statOrNull(abs);

@@ -1,7 +1,8 @@
 /**
  * Object-storage and web URLs where shardloom expects a path: refused before any work, naming the key and
  * its line, and saying what to do instead (mount or copy) — not reported as a local path that "matched
- * nothing". Reading and writing object storage itself is not built yet.
+ * nothing". s3:// inputs are read (test/sources/s3-input.test.ts); s3:// outputs and image stores, and the
+ * other schemes, are not built yet.
  */
 import { describe, expect, test } from 'vitest';
 import { join } from 'node:path';
@@ -24,8 +25,16 @@ describe('URLs where paths are expected', () => {
     expect(unsupportedUrl('data/x', 'inputs')).toBeNull();
   });
 
+  test('an s3:// input is not refused: it is listed (here: no server on the endpoint → exit 2 naming the pattern)', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
+    writeFileSync(join(dir, 'in-s3.yaml'), text('s3://bucket/x/*.jsonl'));
+    const r = cli(['run', join(dir, 'in-s3.yaml'), '--quiet'], { env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/"s3:\/\/bucket\/x\/\*\.jsonl": cannot list the objects — .*ECONNREFUSED/);
+    expect(r.stderr).not.toMatch(/not supported yet|unexpected error/);
+  });
+
   test.each([
-    ['s3://bucket/x/*.jsonl', /mountpoint-s3, s3fs or goofys/],
     ['gs://bucket/x.jsonl', /gcsfuse/],
     ['hf://datasets/org/name', /huggingface-cli download/],
     ['https://example.com/x.jsonl', /download the files first/],
