@@ -5,26 +5,17 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import * as cp from 'node:child_process';
 import sharp from 'sharp';
-import { createCompute, type ComputeConfig } from '../../src/compute/index.js';
 import { cpuBackend } from '../../src/compute/cpu.js';
-import type { Logger } from '../../src/core/log.js';
-import { PYTHON } from '../helpers/tmp.js';
+import { gpuLogs, gpuOnCpu, requireTorch } from '../helpers/gpu.js';
 
 const photo = readFileSync('sample-data/images/board.jpg');
 const raw = { minTiles: 1, maxTiles: 12, tileSize: 448, encoding: 'raw' as const, quality: 95, maxBytes: 50e6, maxPixels: 1e9 };
-const logs: string[] = [];
-const log: Logger = { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) };
+const logs = gpuLogs;
 const cpu = cpuBackend();
 
-beforeAll(() => {
-  const r = cp.spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${PYTHON} cannot import torch and torchvision (apt-get install python3-torch python3-torchvision; .ci/run does this): ${r.stderr.trim().split('\n').pop()}`);
-});
-
-const gpu = (extra: Partial<ComputeConfig> = {}, env: NodeJS.ProcessEnv = process.env) =>
-  createCompute({ backend: 'gpu', device: 'cpu', python: PYTHON, batchSize: 8, ...extra }, log, env);
+beforeAll(requireTorch);
+const gpu = gpuOnCpu;
 
 describe('a worker that dies or hangs', () => {
   const img = () => sharp(photo).resize(500, 300).jpeg().toBuffer();
