@@ -64,25 +64,20 @@ function suite(fx: SourceFixture) {
     expect(outcome(await readSource(cfg(exp.paths), dir))).toEqual(expected(exp));
   });
 
-  test('a malformed record: one reject with its location and reason, the others read unchanged', async () => {
-    const dir = folder('malformed');
-    const exp = await fx.malformed(dir, N, BAD);
+  /** A damaged input: exactly one reject, as the fixture says, and the good records read as from a clean file. */
+  const damaged = async (name: string, make: (dir: string) => Promise<Expected>) => {
+    const dir = folder(name);
+    const exp = await make(dir);
     expect(exp.rejects).toHaveLength(1);
     const r = await readSource(cfg(exp.paths), dir);
     expect(outcome(r)).toEqual(expected(exp));
     const good = await goodDocs();
     expect(comparable(r.docs, dir)).toEqual(exp.ids.map((id) => good.get(id)));
-  });
+  };
 
-  test('a file cut in the middle: a reject naming the file, and only whole records before the cut', async () => {
-    const dir = folder('truncated');
-    const exp = await fx.truncated(dir, N);
-    expect(exp.rejects).toHaveLength(1);
-    const r = await readSource(cfg(exp.paths), dir);
-    expect(outcome(r)).toEqual(expected(exp));
-    const good = await goodDocs();
-    expect(comparable(r.docs, dir)).toEqual(exp.ids.map((id) => good.get(id)));
-  });
+  test('a malformed record: one reject with its location and reason, the others read unchanged', () => damaged('malformed', (dir) => fx.malformed(dir, N, BAD)));
+
+  test('a file cut in the middle: a reject naming the file, and only whole records before the cut', () => damaged('truncated', (dir) => fx.truncated(dir, N)));
 
   test('a listed file that does not exist: file.missing, and the rest is read', async () => {
     const dir = folder('missing');
