@@ -4,9 +4,11 @@
  * (3: the run itself failed — e.g. too many consecutive rejects, or a write error).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ShardloomError } from '../core/errors.js';
+import { packageRoot } from '../core/paths.js';
 // The command modules are light (usage, options, a handler): each handler imports the pipeline modules it
 // needs with `await import(...)`, so `--version`, `--help` and a usage error load yargs and these files only
 // (test/startup.test.ts checks which modules load). Keep heavy imports out of this file and of them.
@@ -53,12 +55,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * The package's version, from its own package.json (next to dist/ and src/). yargs' guess looks for a
- * package.json from where it is installed and says "unknown" in some layouts (a fresh clone's npm ci).
+ * The package's version, from its own package.json. yargs' guess looks for a package.json from where it is
+ * installed and says "unknown" in some layouts (a fresh clone's npm ci).
  */
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

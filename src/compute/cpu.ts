@@ -76,7 +76,7 @@ export async function decodeRgb(bytes: Uint8Array, o: Pick<TileOptions, 'maxByte
 }
 
 /** The checks every decode starts with: empty, too large, cut short (integrity.ts). */
-function precheck(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes'>): ImageEnd {
+export function precheck(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes'>): ImageEnd {
   if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
   if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
   const end = checkImageEnd(bytes);
@@ -85,25 +85,34 @@ function precheck(bytes: Uint8Array, o: Pick<TileOptions, 'maxBytes'>): ImageEnd
 }
 
 /**
- * The direct JPEG decoder (libjpeg-turbo, straight into the resampler's memory, on a tiling thread) takes a
- * file when it gives the same pixels as the libvips path: a whole baseline/progressive JPEG in YCbCr, grey or
- * RGB, within the pixel limit, with no EXIF rotation and no ICC profile (libvips applies both). Anything else,
- * or any libjpeg warning while decoding, goes the libvips way, which also gives the reject reasons.
+ * A plain JPEG — one another decoder than libvips may take and give libvips' pixels: a whole
+ * baseline/progressive JPEG in one of `colorspaces` (TurboJPEG's), within the pixel limit, with no EXIF
+ * rotation and no ICC profile (libvips applies both). Its size, or null for anything else, which goes the
+ * libvips way (that path also gives the reject reasons). Used by the direct decoder below and by the gpu
+ * backend to choose what its worker decodes.
  */
-function directJpeg(bytes: Uint8Array, end: ImageEnd, o: Pick<TileOptions, 'maxPixels'>): { width: number; height: number } | null {
-  if (!syncPixels || end.format !== 'jpeg' || end.state !== 'complete') return null;
+export function plainJpegSize(bytes: Uint8Array, end: ImageEnd, maxPixels: number, colorspaces: readonly number[]): { width: number; height: number } | null {
+  if (end.format !== 'jpeg' || end.state !== 'complete') return null;
   const turbo = loadTurboJpeg().lib;
   if (!turbo) return null;
   const traits = jpegTraits(bytes);
   if (!traits || traits.icc || traits.orientation !== 1) return null;
   try {
     const h = turbo.header(bytes);
-    if (h.colorspace !== TJCS.YCbCr && h.colorspace !== TJCS.GRAY && h.colorspace !== TJCS.RGB) return null;
-    if (!(h.width > 0 && h.height > 0) || h.width * h.height > o.maxPixels) return null;
+    if (!colorspaces.includes(h.colorspace)) return null;
+    if (!(h.width > 0 && h.height > 0) || h.width * h.height > maxPixels) return null;
     return { width: h.width, height: h.height };
   } catch {
     return null;
   }
+}
+
+/**
+ * The direct JPEG decoder (libjpeg-turbo, straight into the resampler's memory, on a tiling thread) takes a
+ * plain JPEG in YCbCr, grey or RGB; any libjpeg warning while decoding still sends it the libvips way.
+ */
+function directJpeg(bytes: Uint8Array, end: ImageEnd, o: Pick<TileOptions, 'maxPixels'>): { width: number; height: number } | null {
+  return syncPixels ? plainJpegSize(bytes, end, o.maxPixels, [TJCS.YCbCr, TJCS.GRAY, TJCS.RGB]) : null;
 }
 
 /** A raw RGB image whose wanted area is the top-left `width`×`height` of a buffer `stride` pixels wide. */

@@ -20,11 +20,9 @@ import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import { BatchQueue, settle } from './batch.js';
 import { MediaError } from './errors.js';
-import { checkImageEnd, assertNotTruncated } from './integrity.js';
-import { jpegTraits } from './jpeg-info.js';
-import { loadTurboJpeg, TJCS } from './turbojpeg.js';
+import { TJCS } from './turbojpeg.js';
 import { planTiles } from './tiling.js';
-import { decodeRgb, encodeTile } from './cpu.js';
+import { decodeRgb, encodeTile, plainJpegSize, precheck } from './cpu.js';
 import { GpuProcess, WorkerGone, type Frame } from './gpu-process.js';
 import type { ComputeBackend, FrameJob, ImageJob, ItemResult, TileOptions } from './types.js';
 
@@ -72,33 +70,16 @@ export async function startWorker(o: Pick<GpuOptions, 'python' | 'device' | 'log
 interface Prepared { item: Record<string, unknown>; blob: Uint8Array; grid: TiledImage['grid']; encoding: TileOptions['encoding']; opts: TileOptions }
 
 async function prepareImage(bytes: Uint8Array, o: TileOptions): Promise<Prepared> {
-  if (bytes.length === 0) throw new MediaError('image.empty', 'zero-byte image');
-  if (bytes.length > o.maxBytes) throw new MediaError('image.too_large', `${bytes.length} bytes > images.maxBytes ${o.maxBytes}`);
-  const end = checkImageEnd(bytes);
-  assertNotTruncated(end);
+  const end = precheck(bytes, o);
   // PNG tiles are encoded here from the worker's raw tiles; JPEG and raw come back as they are.
   const encoding = o.encoding === 'png' ? 'raw' : o.encoding;
-  const plain = end.format === 'jpeg' && end.state === 'complete' ? plainJpegSize(bytes, o.maxPixels) : null;
+  // The worker's decoders (nvJPEG, torchvision's libjpeg) are given YCbCr and grey JPEGs; the rest is decoded here.
+  const plain = plainJpegSize(bytes, end, o.maxPixels, [TJCS.YCbCr, TJCS.GRAY]);
   const size: { width: number; height: number; data?: Uint8Array } = plain ?? (await decodeRgb(bytes, o));
   const plan = planTiles(size.width, size.height, o);
   const item = { kind: plain ? 'jpeg' : 'rgb', width: size.width, height: size.height, cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail, tileSize: o.tileSize, encoding, quality: o.quality };
   const blob = size.data ?? bytes;
   return { item, blob, grid: { cols: plan.cols, rows: plan.rows, thumbnail: plan.thumbnail }, encoding: o.encoding, opts: o };
-}
-
-/** Width and height of a JPEG the worker may decode itself (the conditions of cpu.ts' direct decoder), or null. */
-function plainJpegSize(bytes: Uint8Array, maxPixels: number): { width: number; height: number } | null {
-  const traits = jpegTraits(bytes);
-  const turbo = loadTurboJpeg().lib;
-  if (!traits || traits.icc || traits.orientation !== 1 || !turbo) return null;
-  try {
-    const h = turbo.header(bytes);
-    if (h.colorspace !== TJCS.YCbCr && h.colorspace !== TJCS.GRAY) return null;
-    if (!(h.width > 0 && h.height > 0) || h.width * h.height > maxPixels) return null;
-    return { width: h.width, height: h.height };
-  } catch {
-    return null;
-  }
 }
 
 /** Batches in a row whose every item failed on the device (`image.gpu`) before the worker is taken as broken. */

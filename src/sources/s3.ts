@@ -13,11 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import micromatch from 'micromatch';
+import { urlScheme } from '../core/locations.js';
 import fg from 'fast-glob';
 import { ShardloomError } from '../core/errors.js';
 
 export function isS3Url(p: string): boolean {
-  return /^s3:\/\//i.test(p);
+  return urlScheme(p) === 's3';
 }
 
 export function parseS3Url(url: string): { bucket: string; key: string } {
