@@ -5,8 +5,10 @@
 # production node_modules, dist/, the schema, the GPU worker script and the bundled sample, plus Debian's
 # ffmpeg (video decoding) and libturbojpeg (JPEG tiles with PIL's bytes). It runs as the unprivileged `node`
 # user; tini is PID 1 and forwards SIGTERM from the kubelet to shardloom, which stops gracefully (finished
-# shards kept, exit 143, `--resume` continues). Not built in the session that wrote it: no registry
-# base image can be pulled on the build machine (docs/container.md says what was and was not checked).
+# shards kept, exit 143, `--resume` continues). Built with podman 4.3 (runc) on 2026-12-01 over a
+# stand-in for node:20-bookworm-slim (debootstrap'd bookworm + Node 20.20.2: no registry could be pulled
+# from there); --version, --help, the sample, validate, and SIGTERM → 143 → --resume passed in the image.
+# bench/container-proof.sh repeats it; docs/container.md has the results and what could not be run.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -24,7 +26,7 @@ RUN apt-get update \
 WORKDIR /opt/shardloom
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-COPY package.json README.md ./
+COPY package.json README.md LICENSE ./
 COPY schemas ./schemas
 COPY pipelines ./pipelines
 COPY sample-data ./sample-data

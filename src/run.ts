@@ -26,15 +26,15 @@ import { tokenizeStage } from './tokenize/stage.js';
 import { chunkStage } from './pack/chunk.js';
 import { mixAndPack } from './mix/index.js';
 import { v2peStage } from './pack/v2pe.js';
-import { ShardWriter } from './shards/writer.js';
+import { ShardWriter, type ShardRecord } from './shards/writer.js';
 import { shardMetadata } from './shards/metadata.js';
-import { FORMAT_VERSION, totalsOf, writeJson, type IndexJson } from './shards/index-file.js';
+import { FORMAT_VERSION, totalsOf, type IndexJson } from './shards/index-file.js';
 import { RunStats } from './shards/run-stats.js';
-import { prepareOutput } from './shards/output-dir.js';
-import { appendJournal, removeUnverified, verifiedShards } from './shards/journal.js';
+import { isS3Output, localOutput, rankLocation, s3Output, type OutputTarget } from './shards/output.js';
 import { resolveRank } from './scale/rank.js';
 import { cpuBudget } from './core/cpus.js';
 import { unsupportedUrl } from './core/locations.js';
+import { checkSourceFields } from './sources/field-check.js';
 
 export interface RunOptions {
   /** Output directory; overrides `output.dir` of the config. With world size > 1, ranks write to OUT/rank-RRRRR/. */
@@ -54,6 +54,12 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** CPUs this rank may use; overrides `run.cpus` (default: detected from sched affinity and the cgroup quota, see core/cpus.ts). */
   cpus?: number;
+  /**
+   * A smoke run: only the first `limit` documents of each source (of this rank's inputs). The run's config hash
+   * becomes `HASH-limitN` and index.json / stats.json say `limit: N`, so that merge, `validate --config` and
+   * `--resume` never take it for the full run (a limited run resumes only with the same limit).
+   */
+  limit?: number;
 }
 
 export interface RunResult {
@@ -72,32 +78,43 @@ function sampleBytes(s: Sample): number {
 }
 
 export async function runPipeline(config: string | ResolvedConfig, opts: RunOptions = {}): Promise<RunResult> {
-  const cfg = typeof config === 'string' ? loadConfig(config) : config;
+  const cfg = limitedConfig(typeof config === 'string' ? loadConfig(config) : config, opts.limit);
   const log = opts.log ?? createLogger();
   const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
   // Once per run: every pool is sized from the CPUs this process was given, not from the node.
   const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
   const cpus = cpuBudget({ setting });
   refuseUrls(cfg);
-  const outWhy = unsupportedUrl(opts.out ?? cfg.output.dir, 'outputs');
+  const named = opts.out ?? cfg.output.dir;
+  const outWhy = isS3Output(named) ? null : unsupportedUrl(named, 'outputs');
   if (outWhy) throw opts.out !== undefined ? new ShardloomError('USAGE', `--out ${outWhy}`) : new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['output', 'dir'])}: output.dir: ${outWhy}`);
-  const root = resolve(opts.out ?? outputDirOf(cfg));
-  const outDir = worldSize > 1 ? join(root, `rank-${String(rank).padStart(5, '0')}`) : root;
+  const signal = opts.signal ?? new AbortController().signal;
 
   // Setup: everything that can fail for a reason other than one record, before any work.
   if (opts.resume && opts.overwrite) throw new ShardloomError('USAGE', '--resume and --overwrite exclude each other');
-  await prepareOutput(outDir, cfg.configHash, !!opts.overwrite, !!opts.resume);
-  const kept = opts.resume ? await verifiedShards(outDir) : [];
-  if (opts.resume) {
-    const removed = await removeUnverified(outDir, kept);
-    log.info(`resume: keeping ${kept.length} verified shard(s)${removed.length ? `, discarding ${removed.join(', ')}` : ''}`);
+  await checkSourceFields(cfg);
+  const target = isS3Output(named) ? await s3Output(rankLocation(named, rank, worldSize), signal) : localOutput(rankLocation(resolve(opts.out ?? outputDirOf(cfg)), rank, worldSize));
+  const outDir = target.location;
+  try {
+    return await runInto(target);
+  } finally {
+    await target.close();
   }
-  await writeJson(join(outDir, 'run.json'), { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
+
+  async function runInto(target: OutputTarget): Promise<RunResult> {
+  await target.prepare(cfg.configHash, !!opts.overwrite, !!opts.resume);
+  let kept: ShardRecord[] = [];
+  if (opts.resume) {
+    const resumed = await target.resume();
+    kept = resumed.kept;
+    log.info(`resume: keeping ${kept.length} verified shard(s)${resumed.removed.length ? `, discarding ${resumed.removed.join(', ')}` : ''}`);
+  }
+  await target.writeJson('run.json', { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
   const stats = new Stats();
   const ctx = stageContext({
     rank, worldSize, cpus: cpus.cpus, seed: cfg.seed, stats, log,
-    rejects: new Rejects(stats, join(outDir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
-    signal: opts.signal ?? new AbortController().signal,
+    rejects: new Rejects(stats, join(target.dir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
+    signal,
   });
   const sources = await openSources(cfg, ctx);
   const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg, { log });
@@ -114,10 +131,13 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
       `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
   );
 
-  const progress = new Progress(cfg.run.progressInterval, process.stderr, opts.progress ?? true);
+  const progress = new Progress({
+    intervalS: cfg.run.progressInterval, enabled: opts.progress ?? true, totalTokens: cfg.mix.totalTokens,
+    inputs: sources.map((s) => ({ source: s.name, units: s.units })),
+  });
   const runStats = new RunStats({ sources: sources.map((s) => ({ name: s.name, weight: s.weight })), maxTokens: cfg.pack.maxTokens, ratioTolerance: cfg.validate.ratioTolerance, onExhausted: cfg.mix.onExhausted }, stats);
   const writer = new ShardWriter({
-    dir: outDir,
+    dir: target.dir,
     prefix: 'part',
     formats: cfg.output.formats,
     maxRows: cfg.output.shardMaxRows,
@@ -130,7 +150,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     kept,
     onShard: async (rec, reused) => {
       progress.shards++;
-      if (!reused) await appendJournal(outDir, rec);
+      if (!reused) await target.commit(rec);
     },
   });
 
@@ -138,11 +158,13 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   // tokenizing of every source overlap instead of advancing only while the mixer takes from that source.
   const chainOf = (src: OpenSource) => chain<Sample>([
     (): AsyncIterable<Document> => src.documents(),
-    countDocuments(src.name, progress),
+    countDocuments(src.name, progress, opts.limit),
     media[src.name],
     tokenizeStage(pool, { special: tokenizer.special, eosId }),
     chunkStage(cfg.pack),
+    queueCount(src.name, progress, 'in'),
     prefetchStage(PREFETCH),
+    queueCount(src.name, progress, 'out'),
   ]);
   // The mixer is the only fan-in: it builds the rows from every source's chain.
   const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => chainOf(src)(nothing(), ctx) })), {
@@ -166,6 +188,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
       log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
     } else {
       await writer.flush();
+      await target.drain();
       complete = true;
     }
   } catch (e) {
@@ -190,21 +213,28 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     worldSize,
     tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize, eos: eosId },
     targets: runStats.targets,
-    shards: writer.shards,
-    totals: totalsOf(writer.shards),
+    shards: target.committed(writer.shards),
+    totals: totalsOf(target.committed(writer.shards)),
     config: publicConfig(cfg),
+    ...(opts.limit ? { limit: opts.limit } : {}),
   };
-  const statsJson = runStats.toJSON();
+  const statsJson = { ...runStats.toJSON(), ...(opts.limit ? { limit: opts.limit } : {}) };
   if (failure) {
     // A run that failed (a write error, a broken source) still leaves an index marked incomplete when the disk
     // allows, listing only the verified shards; the journal has them either way, so --resume works.
-    const saved = await Promise.all([writeJson(join(outDir, 'stats.json'), statsJson), writeJson(join(outDir, 'index.json'), index)]).then(() => true, () => false);
-    throw failureWithAdvice(failure, outDir, writer.shards.length, saved);
+    const saved = await (async () => {
+      await target.publish('rejects.jsonl');
+      await target.writeJson('stats.json', statsJson);
+      await target.writeJson('index.json', index); // last: a reader that sees index.json sees what it lists
+    })().then(() => true, () => false);
+    throw failureWithAdvice(failure, outDir, index.shards.length, saved);
   }
-  await writeJson(join(outDir, 'stats.json'), statsJson);
-  await writeJson(join(outDir, 'index.json'), index);
+  await target.publish('rejects.jsonl');
+  await target.writeJson('stats.json', statsJson);
+  await target.writeJson('index.json', index);
   if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
   return { outDir, index, stats: statsJson };
+  }
 }
 
 /** The error a failed run ends with: what happened, what was kept, and what to do next. */
@@ -218,22 +248,43 @@ function failureWithAdvice(e: unknown, outDir: string, kept: number, indexWritte
   );
 }
 
-/** The pool sizes a run chose, for its log line; an explicit setting is named. */
-function poolSizes(cfg: ResolvedConfig, sources: OpenSource[], workers: number, inFlight: number, cpus: number): string {
+/** The pool sizes a run chose, for its log line (and `run --dry-run`); an explicit setting is named. */
+export function poolSizes(cfg: ResolvedConfig, sources: Pick<OpenSource, 'kind'>[], workers: number, inFlight: number, cpus: number): string {
   const sizes = [`tokenizer workers ${workers}${cfg.tokenizer.workers ? ' (tokenizer.workers)' : ''}`];
   if (sources.some((s) => s.kind !== 'text')) sizes.push(`image tiling concurrency ${inFlight}${cfg.compute.concurrency ? ' (compute.concurrency)' : ''}`);
   if (sources.some((s) => s.kind === 'video')) sizes.push(`video clips in flight ${cpus}`);
   return sizes.join(', ');
 }
 
-/** Count documents as they are read: progress, stats, and the reject-run breaker. */
-function countDocuments(source: string, progress: Progress): Stage<Document, Document> {
+/** Count documents as they are read: progress, stats, and the reject-run breaker; with `limit`, stop after that many. */
+function countDocuments(source: string, progress: Progress, limit?: number): Stage<Document, Document> {
   return async function* count(docs, ctx) {
+    let n = 0;
     for await (const d of docs) {
       progress.record(d.provenance);
       ctx.stats.incSource(source, 'documents');
       ctx.rejects.ok(source);
       yield d;
+      if (++n === limit) return; // closes the reader: nothing after the limit is read
     }
+  };
+}
+
+/** `--limit N`: the same config under its own hash, so that a smoke run never passes for the full one. */
+export function limitedConfig(cfg: ResolvedConfig, limit: number | undefined): ResolvedConfig {
+  if (limit === undefined) return cfg;
+  if (!Number.isInteger(limit) || limit < 1) throw new ShardloomError('USAGE', `Expected --limit to be a whole number ≥ 1 but received ${limit}`);
+  return { ...cfg, configHash: `${cfg.configHash}-limit${limit}` };
+}
+
+/** Count samples into and out of the queue in front of the mixer: the progress line's queue depths and input done. */
+function queueCount(source: string, progress: Progress, side: 'in' | 'out'): Stage<Sample, Sample> {
+  return async function* queue(samples) {
+    for await (const s of samples) {
+      if (side === 'in') progress.queued(s);
+      else progress.dequeued(s);
+      yield s;
+    }
+    if (side === 'out') progress.sourceDone(source);
   };
 }

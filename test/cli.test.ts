@@ -65,7 +65,7 @@ describe('CLI', () => {
     const files = readdirSync(tilesDir);
     expect(files.length).toBeGreaterThan(0);
     expect(withTiles.stdout).toContain(`${files.length} tiles written to ${tilesDir}`);
-    expect(files.some((f) => /^row0-img\d+-r0c0\.jpg$/.test(f)) && files.some((f) => /-thumb\.jpg$/.test(f))).toBe(true);
+    expect(files.every((f) => /^row00000-img\d{3}-tile\d{2}\.jpg$/.test(f)) && files.includes('row00000-img000-tile00.jpg')).toBe(true);
     const jpeg = readFileSync(join(tilesDir, files[0]));
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
     const far = cli(['inspect', join(out, 'part-00000.parquet'), '--row', '99999']);

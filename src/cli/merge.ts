@@ -18,6 +18,8 @@ export function mergeCommand(setCode: (c: number) => void): CommandModule<object
     handler: async (a) => {
       // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
       const [{ mergeRuns }, { formatStatsTable }] = await Promise.all([import('../scale/merge.js'), import('../shards/report.js')]);
+      // With --from, DIR may be new: made here, one level at a time (a recursive mkdir under /proc never returns).
+      if (a.from?.length) await (await import('../shards/output-dir.js')).makeDirectory(a.dir, 'merge directory');
       const res = await mergeRuns(a.dir, { from: a.from, allowPartial: a['allow-partial'] });
       const { index, stats } = res;
       if (res.missing.length > 0) process.stderr.write(`shardloom: warning: ranks ${res.missing.join(', ')} of ${index.worldSize} are missing; the merged index says complete: false\n`);

@@ -23,11 +23,16 @@ export function statsCommand(setCode: (c: number) => void): CommandModule<object
       const { index, stats } = await loadRun(a.dir);
       if (a.html) {
         const { writeHtmlReport } = await import('../shards/html-report.js');
-        await writeHtmlReport(a.dir, a.html, index, stats);
+        try {
+          await writeHtmlReport(a.dir, a.html, index, stats);
+        } catch (e) {
+          throw new ShardloomError('OUTPUT_WRITE', `cannot write the report ${a.html}: ${(e as Error).message}`, { cause: e });
+        }
         process.stderr.write(`report written to ${a.html}\n`);
       }
-      if (a.json) process.stdout.write(JSON.stringify({ totals: index.totals, targets: index.targets, stats }, null, 2) + '\n');
-      else process.stdout.write(formatStatsTable(index, stats) + '\n');
+      const limit = (index as { limit?: number }).limit;
+      if (a.json) process.stdout.write(JSON.stringify({ totals: index.totals, targets: index.targets, stats, ...(limit ? { limit } : {}) }, null, 2) + '\n');
+      else process.stdout.write((limit ? `a limited run (--limit ${limit}): the first ${limit} documents of each source, not the full run\n\n` : '') + formatStatsTable(index, stats) + '\n');
       setCode(0);
     },
   };

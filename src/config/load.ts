@@ -21,10 +21,32 @@ export function pipelineSchema(): Record<string, unknown> {
 
 function getValidator() {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false });
-    validator = ajv.compile(pipelineSchema());
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+    validator = ajv.compile(loaderSchema());
   }
   return validator;
+}
+
+/**
+ * The schema as the loader compiles it. The published one says a source is one of the four kinds (a plain
+ * oneOf: what editors, json2ts and strict validators understand). The loader picks the branch by `kind`
+ * itself (if/then), so that a source is checked against its own kind only — one message per problem, not
+ * one per kind it is not — and only that kind's defaults are filled (with useDefaults, Ajv fills the
+ * defaults of every branch of a oneOf into the data, which then matches none of them).
+ */
+function loaderSchema(): Record<string, unknown> {
+  const schema = pipelineSchema() as { definitions: Record<string, unknown> };
+  const kinds = sourceDefinitions();
+  schema.definitions.Source = {
+    type: 'object',
+    required: ['kind'],
+    properties: { kind: { enum: Object.keys(kinds) } },
+    allOf: Object.entries(kinds).map(([kind, def]) => ({
+      if: { properties: { kind: { const: kind } }, required: ['kind'] },
+      then: { $ref: `#/definitions/${def}` },
+    })),
+  };
+  return schema;
 }
 
 /** Load and validate a pipeline file. Throws ShardloomError('CONFIG_…') naming the key and line. */
@@ -186,9 +208,10 @@ function formatError(e: ErrorObject, doc: YamlDocument, lc: LineCounter, file: s
       return `${file}:${lineOf(doc, lc, path)}: ${displayPath([...path, key])}: required key is missing`;
     }
     case 'enum':
+      if (path.length === 3 && path[0] === 'sources' && path[2] === 'kind') {
+        return `${file}:${lineOf(doc, lc, path)}: ${displayPath(path)}: expected a source kind (${Object.keys(sourceDefinitions()).join(', ')}) but received ${describeValue(found)}`;
+      }
       return `${file}:${lineOf(doc, lc, path)}: ${displayPath(path)}: expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')} but received ${describeValue(found)}`;
-    case 'discriminator':
-      return `${file}:${lineOf(doc, lc, [...path, 'kind'])}: ${displayPath([...path, 'kind'])}: expected a source kind (${Object.keys(sourceDefinitions()).join(', ')}) but received ${describeValue(valueAt(found, ['kind']))}`;
     default:
       return `${file}:${lineOf(doc, lc, path)}: ${displayPath(path)}: ${e.message ?? e.keyword} but received ${describeValue(found)}`;
   }
@@ -211,7 +234,7 @@ function allowedKeys(path: (string | number)[], data: unknown): string {
   if (path.length === 0) return Object.keys(schema.properties).join(', ');
   const top = path[0];
   if (top === 'sources' && typeof path[1] === 'number') {
-    const kind = (valueAt(data, path) as { kind?: string })?.kind;
+    const kind = (valueAt(data, path.slice(0, 2)) as { kind?: string })?.kind;
     const def = sourceDefinitions()[kind ?? ''] ?? 'TextSource';
     const sub = path.length > 2 ? (schema.definitions[def].properties?.[String(path[2])] as { $ref?: string } | undefined)?.$ref?.split('/').pop() : undefined;
     return Object.keys(schema.definitions[sub ?? def].properties ?? {}).join(', ');

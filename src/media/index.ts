@@ -55,7 +55,7 @@ async function policyOf(src: Source, cfg: MediaConfig, i: number): Promise<Media
   let store;
   if (src.imageStore) {
     const s = src.imageStore;
-    const at = (p?: string) => p && resolve(cfg.baseDir, p);
+    const at = (p?: string) => p && (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : resolve(cfg.baseDir, p)); // URLs (s3://) as written
     try {
       store = await createImageStore({ ...s, path: at(s.path), manifest: at(s.manifest), cacheDir: at(s.cacheDir) }, cfg.images.maxBytes);
     } catch (e) {

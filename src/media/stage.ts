@@ -17,6 +17,7 @@ import type { ImageStore } from './image-store.js';
 import { MediaError } from './errors.js';
 import { mapOrdered } from '../core/concurrency.js';
 import { perImageMaxTiles } from './tiling.js';
+import { recordImageSize } from '../shards/run-stats.js';
 
 export interface MediaPolicy {
   store?: ImageStore;
@@ -156,6 +157,7 @@ async function tileImages({ doc, n, bytes, tooMany }: Fetched, opts: MediaStageO
   }
   if (tooMany > 0) stats.inc('images.dropped.too_many', tooMany);
   stats.inc('images.tiled', kept.length);
+  for (const i of kept) recordImageSize(stats, bytes.get(i)!); // stats.json imageSizes (original width × height)
   // 3. The document with its kept images; texts that end up side by side are joined.
   const keep = new Set(kept);
   const joiner = doc.textJoiner ?? '\n\n';

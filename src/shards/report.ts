@@ -1,6 +1,7 @@
 /** Plain-text tables of a run's statistics (for `run` and `stats`). */
 import type { IndexJson, StatsJson } from './index-file.js';
 import { fmt } from '../core/progress.js';
+import { FILL_LABEL, formatFill } from './run-stats.js';
 
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
@@ -15,7 +16,7 @@ export function formatStatsTable(index: IndexJson, stats: StatsJson): string {
   const t = index.totals;
   const out: string[] = [];
   out.push(`${t.shards} shards, ${t.rows} rows, ${t.samples} samples, ${fmt(t.tokens)} tokens, ${t.tiles} tiles, ${fmt(t.bytes)}B on disk`);
-  out.push(`packing fill ${pct(stats.packing.fill)} of ${stats.packing.maxTokens}-token rows; ${stats.packing.chunksSplit} chunks of split samples`);
+  out.push(`${FILL_LABEL} ${formatFill(stats.packing.fill)} of ${stats.packing.maxTokens}-token rows; ${stats.packing.chunksSplit} chunks of split samples`);
   out.push('');
   out.push(
     table(
@@ -23,6 +24,15 @@ export function formatStatsTable(index: IndexJson, stats: StatsJson): string {
       Object.entries(stats.share).map(([name, s]) => [name, pct(s.target), pct(s.realised), s.tokens, s.textTokens, s.samples, stats.records.read[name] ?? 0, stats.records.rejected[name] ?? 0]),
     ),
   );
+  const v = stats.mixVerdict;
+  if (v) {
+    out.push('');
+    const off = Object.entries(v.sources).filter(([, x]) => !x.withinTolerance || x.empty);
+    const tol = `±${(v.tolerance * 100).toFixed(2)} points (validate.ratioTolerance)`;
+    out.push(off.length === 0
+      ? `mix: all ${Object.keys(v.sources).length} sources within ${tol} of their target`
+      : `mix: ${off.length} of ${Object.keys(v.sources).length} sources OUTSIDE ${tol}: ` + off.map(([n, x]) => `${n} (${x.empty ? 'empty' : `${x.deviation >= 0 ? '+' : '-'}${Math.abs(x.deviation * 100).toFixed(2)} points`})`).join(', '));
+  }
   const img = stats.images ?? {};
   if (Object.keys(img).length > 0) {
     out.push('');

@@ -15,6 +15,7 @@ import { FORMAT_VERSION, readJson, type IndexJson, type StatsJson } from './inde
 import { sha256File } from './writer.js';
 import { epochOf } from '../mix/index.js';
 import { PRESET_IDS } from '../tokenize/tokenizer.js';
+import { FILL_LABEL, formatFill, packingFill } from './run-stats.js';
 
 export interface ValidationFailure { check: string; shard?: string; row?: number; message: string }
 
@@ -27,7 +28,11 @@ export interface ValidationReport {
   /** Figures recomputed from the shards. */
   measured: {
     shards: number; rows: number; samples: number; tokens: number; tiles: number; images: number;
-    tokensBySource: Record<string, number>; share: Record<string, number>; fill: number | null;
+    tokensBySource: Record<string, number>; share: Record<string, number>;
+    /** Packing fill, as stats.json `packing.fill` (`packingFill`: every row's tokens over rows × pack.maxTokens); null without maxTokens. */
+    fill: number | null;
+    /** pack.maxTokens the fill is measured against (the config's, else the one in index.json). */
+    maxTokens: number | null;
   };
 }
 
@@ -38,7 +43,7 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
   let omitted = 0;
   const fail = (f: ValidationFailure) => { if (failures.length < MAX_FAILURES) failures.push(f); else omitted++; };
   const report = (): ValidationReport => ({ ok: failures.length === 0, failures, omitted, measured: m });
-  const m: ValidationReport['measured'] = { shards: 0, rows: 0, samples: 0, tokens: 0, tiles: 0, images: 0, tokensBySource: {}, share: {}, fill: null };
+  const m: ValidationReport['measured'] = { shards: 0, rows: 0, samples: 0, tokens: 0, tiles: 0, images: 0, tokensBySource: {}, share: {}, fill: null, maxTokens: null };
   const indexPath = join(dir, 'index.json');
   if (!existsSync(indexPath)) {
     fail({ check: 'index', message: `${indexPath} does not exist` });
@@ -48,7 +53,6 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
   if (index.complete === false) fail({ check: 'incomplete', message: 'the run was interrupted (index.json says complete: false); finish it with `shardloom run CONFIG --resume`' });
   const seenIds = new Set<string>();
   const tilesPerImage: number[] = [];
-  let fillRows = 0, fillTokens = 0;
   const maxTokens = cfg?.pack.maxTokens ?? (index.config as { pack?: { maxTokens?: number } })?.pack?.maxTokens;
   const special: SpecialIds = { imgStart: index.tokenizer.imgStart, imgEnd: index.tokenizer.imgEnd, imgContext: index.tokenizer.imgContext };
   const expected = cfg ? expectedIds(cfg) : null;
@@ -103,7 +107,6 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
             const src = r.sampleSources[k];
             if (e > 1 && epochs && e > (epochs[src] ?? 1)) fail({ check: 'duplicate', ...where, message: `sample id "${id}" is from epoch ${e} but source "${src}" went through ${epochs[src] ?? 1} (stats.json)` });
           });
-          if (maxTokens && row < shard.rows - 1) { fillRows++; fillTokens += r.inputIds.length; }
           row++;
         }
       } catch (e) {
@@ -123,7 +126,8 @@ export async function validateRun(dir: string, cfg?: ResolvedConfig): Promise<Va
   if (m.tokens !== index.totals.tokens) fail({ check: 'totals', message: `${m.tokens} tokens in the shards, index.json totals say ${index.totals.tokens}` });
   if (m.rows !== index.totals.rows) fail({ check: 'totals', message: `${m.rows} rows in the shards, index.json totals say ${index.totals.rows}` });
   for (const [k, v] of Object.entries(m.tokensBySource)) m.share[k] = m.tokens ? v / m.tokens : 0;
-  m.fill = maxTokens && fillRows > 0 ? fillTokens / (fillRows * maxTokens) : null;
+  m.fill = maxTokens ? packingFill(m.tokens, m.rows, maxTokens) : null;
+  m.maxTokens = maxTokens ?? null;
   if (cfg) await checkThresholds(dir, cfg, index, m, tilesPerImage, fail);
   return report();
 }
@@ -229,7 +233,7 @@ async function checkThresholds(dir: string, cfg: ResolvedConfig, index: IndexJso
       fail({ check: 'ratio', message: `source "${s.name}": realised token share ${(got * 100).toFixed(2)} % vs target ${(target * 100).toFixed(2)} % (tolerance ±${(tol * 100).toFixed(2)} points)${renormalized.includes(s.name) ? ' — it ran out and was renormalized' : ''}` });
     }
   }
-  if (m.fill !== null && m.fill < cfg.validate.minFill) fail({ check: 'fill', message: `packing fill ${(m.fill * 100).toFixed(2)} % < validate.minFill ${(cfg.validate.minFill * 100).toFixed(2)} %` });
+  if (m.fill !== null && m.fill < cfg.validate.minFill) fail({ check: 'fill', message: `${FILL_LABEL} ${formatFill(m.fill)} < validate.minFill ${formatFill(cfg.validate.minFill)} (${m.tokens} tokens / (${m.rows} rows × ${m.maxTokens}), every row)` });
   const { minTiles, maxTiles } = cfg.images;
   const lo = minTiles, hi = maxTiles + 1; // + thumbnail
   const out = tilesPerImage.filter((t) => t !== 1 && (t < lo || t > hi));

@@ -12,8 +12,10 @@ import type { Logger } from '../core/log.js';
 import type { Rejects } from '../core/rejects.js';
 import type { Stats } from '../core/stats.js';
 import { ShardloomError } from '../core/errors.js';
-import { expandPaths, splitUnits, type InputUnit } from './units.js';
+import { expandBraces, expandPaths, splitUnits, type InputUnit } from './units.js';
 import { isS3Url } from './s3.js';
+import { httpGlobProblem, isHttpUrl } from './http-input.js';
+import { isRemoteInput } from './remote.js';
 import { assignUnits } from './assign.js';
 import { readUnits, sourceContext, type SourceReader } from './reader.js';
 import { textReader } from './text.js';
@@ -40,18 +42,32 @@ export interface OpenSource {
 export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger; stats?: Stats }
 
 /**
- * Refuse URLs where local paths are expected — inputs other than s3://, and image-store paths — naming the key and its line.
+ * Refuse URLs that cannot be read where they are written — inputs other than s3:// and http(s):// (and an
+ * http(s) URL with a glob character), image stores other than a local path or an s3:// directory, a
+ * manifest other than a local path, an s3:// object or an http(s):// URL — naming the key and its line.
  * Called before anything is written (a run's output directory included).
  */
 export function refuseUrls(cfg: ResolvedConfig): void {
+  const refuse = (key: (string | number)[], why: string) => {
+    throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, key)}: ${key.map((k, n) => (typeof k === 'number' ? `[${k}]` : n ? `.${k}` : k)).join('')}: ${why}`);
+  };
   for (const [i, src] of cfg.sources.entries()) {
     for (const [j, p] of src.paths.entries()) {
-      const why = isS3Url(p) ? null : unsupportedUrl(p, 'inputs'); // s3:// inputs are read (sources/s3.ts)
-      if (why) throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['sources', i, 'paths', j])}: sources[${i}].paths[${j}]: ${why}`);
+      // s3:// (sources/s3.ts) and http(s):// (sources/http-input.ts) inputs are read; a web server has no listing.
+      const why = isHttpUrl(p) ? (expandBraces(p).map(httpGlobProblem).find(Boolean) ?? null) : isS3Url(p) ? null : unsupportedUrl(p, 'inputs');
+      if (why) refuse(['sources', i, 'paths', j], why);
     }
     const store = 'imageStore' in src ? src.imageStore : undefined;
-    const why = store && store.type !== 'http' && store.path ? unsupportedUrl(store.path, 'image stores') : null;
-    if (why) throw new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['sources', i, 'imageStore', 'path'])}: sources[${i}].imageStore.path: ${why} (an http image store fetches images by their URLs)`);
+    if (!store) continue;
+    const cacheWhy = store.cacheDir ? unsupportedUrl(store.cacheDir, 'image caches') : null; // written: local only
+    if (cacheWhy) refuse(['sources', i, 'imageStore', 'cacheDir'], cacheWhy);
+    if (store.type === 'http') continue;
+    if (store.path && !(store.type === 'dir' && isS3Url(store.path))) {
+      const why = unsupportedUrl(store.path, store.type === 'tar' ? 'tar image stores' : 'image stores');
+      if (why) refuse(['sources', i, 'imageStore', 'path'], why);
+    }
+    const why = store.manifest && !isRemoteInput(store.manifest) ? unsupportedUrl(store.manifest, 'manifests') : null;
+    if (why) refuse(['sources', i, 'imageStore', 'manifest'], why);
   }
 }
 
@@ -72,8 +88,8 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
       ctx.rejects.reject({ source: src.name, file: m, location: 'file', reason: 'file.missing', detail: 'listed in paths but does not exist' });
     }
     for (const g of emptyGlobs) ctx.log.warn(`source "${src.name}": pattern "${g}" matched no file`);
-    // An object is read whole from a spool file, so ranks split s3 inputs by objects only.
-    const parts = await splitUnits(units, ctx.worldSize, (u) => (isS3Url(u.path) ? null : reader.pieces?.(u, src)));
+    // An object or URL is read whole from a spool file, so ranks split remote inputs by whole files only.
+    const parts = await splitUnits(units, ctx.worldSize, (u) => (isRemoteInput(u.path) ? null : reader.pieces?.(u, src)));
     const mine = assignUnits(parts, ctx.rank, ctx.worldSize);
     const sctx = sourceContext(src.name, ctx);
     out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: () => readUnits(reader, src, mine, sctx) });

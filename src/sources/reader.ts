@@ -19,7 +19,7 @@ import { ShardloomError } from '../core/errors.js';
 import { DecompressError } from './lines.js';
 import { ParquetFileError } from './parquet-rows.js';
 import { TarError } from './webdataset.js';
-import { describeS3Error, isMissingObject, isS3Url, removeSpooled, spoolObject } from './s3.js';
+import { describeRemoteError, isMissingRemote, isRemoteInput, removeSpooled, spoolRemote } from './remote.js';
 
 
 /** A source kind's reader: one unit (a file or a part of one) → its documents, in file order. It never throws for bad data. */
@@ -107,30 +107,30 @@ export function sourceContext(name: string, run: { rejects: Rejects; stats?: Sta
 }
 
 /**
- * The documents of a source's units, one unit after the other. An s3:// unit is first downloaded to a local
+ * The documents of a source's units, one unit after the other. An s3:// or http(s):// unit is first downloaded to a local
  * spool file (the next one while this one is read), read from there under its URL, and the file removed; an
  * object that cannot be fetched is a reject for that unit and the source goes on.
  */
 export async function* readUnits<C extends Source>(reader: SourceReader<C>, cfg: C, units: InputUnit[], ctx: SourceContext): AsyncGenerator<Document> {
   const fetches = new Map<number, Promise<string>>();
   const fetch = (i: number) => {
-    if (i >= units.length || !isS3Url(units[i].path) || fetches.has(i)) return;
-    const p = spoolObject(units[i].path, ctx.signal);
+    if (i >= units.length || !isRemoteInput(units[i].path) || fetches.has(i)) return;
+    const p = spoolRemote(units[i].path, ctx.signal);
     p.catch(() => {}); // awaited (and reported) when its unit's turn comes
     fetches.set(i, p);
   };
   try {
     for (const [i, unit] of units.entries()) {
       if (ctx.signal.aborted) return;
-      if (!isS3Url(unit.path)) { fetch(i + 1); yield* reader.read(unit, cfg, ctx); continue; }
+      if (!isRemoteInput(unit.path)) { fetch(i + 1); yield* reader.read(unit, cfg, ctx); continue; }
       fetch(i);
       let local: string;
       try {
         local = await fetches.get(i)!;
       } catch (e) {
         if (ctx.signal.aborted) return;
-        const missing = isMissingObject(e);
-        ctx.reject({ file: unit.display, location: 'file', reason: missing ? 'file.missing' : 'file.read_error', detail: `cannot fetch the object: ${describeS3Error(e)}` });
+        const missing = isMissingRemote(e);
+        ctx.reject({ file: unit.display, location: 'file', reason: missing ? 'file.missing' : 'file.read_error', detail: describeRemoteError(unit.path, e) });
         continue;
       } finally {
         fetches.delete(i);

@@ -33,25 +33,35 @@ function timeoutMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 60_000;
 }
 
-let cached: { key: string; client: S3Client } | undefined;
+/** Clients for the current environment, by attempt count; all replaced when the environment changes. */
+let clients: { env: string; byAttempts: Map<number, S3Client> } | undefined;
 /** Loaded on first use: a run without s3:// inputs does not pay for the SDK. */
-const sdk = () => import('@aws-sdk/client-s3');
+export const sdk = () => import('@aws-sdk/client-s3');
 
-/** One client per endpoint/region/timeout/credentials setting: a process that changes its environment between runs (tests, an embedding app) gets a fresh one. */
-export async function s3Client(): Promise<S3Client> {
+/**
+ * One client per endpoint/region/timeout/credentials setting: a process that changes its environment between
+ * runs (tests, an embedding app) gets a fresh one. `maxAttempts` (default: the SDK's, AWS_MAX_ATTEMPTS) lets a
+ * caller that retries on its own (the s3:// image store) have the SDK try once.
+ */
+export async function s3Client(opts: { maxAttempts?: number } = {}): Promise<S3Client> {
   const { S3Client } = await sdk(); // before the check below: no await between it and the cache update
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
   const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
   const timeout = timeoutMs();
   const env = process.env;
-  const key = [endpoint, region, timeout, env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, env.AWS_PROFILE].join('|');
-  if (cached?.key !== key) {
-    cached?.client.destroy();
-    // Path-style with an explicit endpoint: MinIO and Ceph rarely have per-bucket DNS names.
-    const client = new S3Client({ region, endpoint, forcePathStyle: !!endpoint, requestHandler: { requestTimeout: timeout, connectionTimeout: timeout } });
-    cached = { key, client };
+  const key = [endpoint, region, timeout, env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, env.AWS_PROFILE, env.AWS_MAX_ATTEMPTS].join('|');
+  if (clients?.env !== key) {
+    for (const c of clients?.byAttempts.values() ?? []) c.destroy();
+    clients = { env: key, byAttempts: new Map() };
   }
-  return cached.client;
+  const attempts = opts.maxAttempts ?? 0; // 0: the SDK's default
+  let client = clients.byAttempts.get(attempts);
+  if (!client) {
+    // Path-style with an explicit endpoint: MinIO and Ceph rarely have per-bucket DNS names.
+    client = new S3Client({ region, endpoint, forcePathStyle: !!endpoint, maxAttempts: opts.maxAttempts, requestHandler: { requestTimeout: timeout, connectionTimeout: timeout } });
+    clients.byAttempts.set(attempts, client);
+  }
+  return client;
 }
 
 export interface S3Object { url: string; size: number }
@@ -90,7 +100,7 @@ export async function listS3(pattern: string): Promise<S3Object[] | null> {
   }
 }
 
-function httpStatus(e: unknown): number | undefined {
+export function httpStatus(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
@@ -123,6 +133,12 @@ function spoolRoot(): string {
   return dir;
 }
 
+/** A new spool file path keeping `name` (so formats chosen by extension apply); give it back with `removeSpooled`. */
+export function spoolFile(name: string): string {
+  active++;
+  return join(spoolRoot(), `${++spoolSeq}-${name || 'object'}`);
+}
+
 /** Synchronous, and only with nothing in flight: no spool can be between its mkdir and its open here. */
 function released(): void {
   if (--active > 0) return;
@@ -136,8 +152,7 @@ function released(): void {
  */
 export async function spoolObject(url: string, signal: AbortSignal): Promise<string> {
   const { bucket, key } = parseS3Url(url);
-  active++;
-  const local = join(spoolRoot(), `${++spoolSeq}-${basename(key) || 'object'}`);
+  const local = spoolFile(basename(key));
   try {
     const { GetObjectCommand } = await sdk();
     const res = await (await s3Client()).send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });

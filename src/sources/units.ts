@@ -8,12 +8,14 @@ import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import fg from 'fast-glob';
 import { isS3Url, listS3 } from './s3.js';
+import { displayUrl, httpGlobProblem, isHttpUrl } from './http-input.js';
+import { ShardloomError } from '../core/errors.js';
 
 export interface InputUnit {
   source: string;
-  /** Absolute path, or an `s3://bucket/key` URL (read whole, through a local spool file). */
+  /** Absolute path, or an `s3://bucket/key` or `http(s)://` URL (read whole, through a local spool file). */
   path: string;
-  /** Path as shown in ids and rejects: relative to the config's directory; an s3:// URL as written. */
+  /** Path as shown in ids and rejects: relative to the config's directory; a URL as written (less any user:password@). */
   display: string;
   /** Bytes, for balancing ranks. */
   size: number;
@@ -122,6 +124,13 @@ export async function expandPaths(source: string, patterns: string[], baseDir: s
       if (!objects) missing.push(pattern);
       else if (objects.length === 0) emptyGlobs.push(pattern);
       for (const o of objects ?? []) found.set(o.url, { source, path: o.url, display: o.url, size: o.size });
+      continue;
+    }
+    if (isHttpUrl(pattern)) {
+      // Not asked for before it is read (no HEAD): a URL that fails is a reject then; its size is unknown.
+      const why = httpGlobProblem(pattern);
+      if (why) throw new ShardloomError('CONFIG_INVALID', `source "${source}": ${why}`);
+      found.set(pattern, { source, path: pattern, display: displayUrl(pattern), size: 0 });
       continue;
     }
     const abs = isAbsolute(pattern) ? pattern : resolve(baseDir, pattern);

@@ -13,7 +13,7 @@ import { readShardRows } from '../../src/shards/parquet-io.js';
 import { rowsToTable, type ShardRow } from '../../src/shards/arrow-table.js';
 import { writeParquetShard } from '../../src/shards/parquet-io.js';
 import { sha256File } from '../../src/shards/writer.js';
-import type { IndexJson } from '../../src/shards/index-file.js';
+import type { IndexJson, StatsJson } from '../../src/shards/index-file.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -53,6 +53,11 @@ describe('validate', () => {
     expect(r.failures).toEqual([]);
     expect(r.measured.tokens).toBeGreaterThan(0);
     expect((await validateRun(good, loadConfig('pipelines/sample.yaml'))).ok).toBe(true);
+    // Packing fill: the number validate recomputes from the shards is stats.json packing.fill (every row, the last included).
+    const stats = JSON.parse(readFileSync(join(good, 'stats.json'), 'utf8')) as StatsJson;
+    expect(r.measured.fill).toBe(stats.packing.fill);
+    expect(r.measured.fill).toBe(r.measured.tokens / (r.measured.rows * 8192));
+    expect(r.measured.maxTokens).toBe(8192);
   });
 
   test('sum(sample_lengths) ≠ num_tokens', async () => {
