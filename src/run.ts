@@ -102,138 +102,138 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   }
 
   async function runInto(target: OutputTarget): Promise<RunResult> {
-  await target.prepare(cfg.configHash, !!opts.overwrite, !!opts.resume);
-  let kept: ShardRecord[] = [];
-  if (opts.resume) {
-    const resumed = await target.resume();
-    kept = resumed.kept;
-    log.info(`resume: keeping ${kept.length} verified shard(s)${resumed.removed.length ? `, discarding ${resumed.removed.join(', ')}` : ''}`);
-  }
-  await target.writeJson('run.json', { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
-  const stats = new Stats();
-  const ctx = stageContext({
-    rank, worldSize, cpus: cpus.cpus, seed: cfg.seed, stats, log,
-    rejects: new Rejects(stats, join(target.dir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
-    signal,
-  });
-  const sources = await openSources(cfg, ctx);
-  const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg, { log });
-  const workers = cfg.tokenizer.workers || cpus.cpus;
-  const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
-  log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
-  const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
-  // A gpu backend gathers images into batches: enough documents in flight to fill two of them.
-  const mediaConcurrency = cfg.compute.concurrency || (compute?.name === 'gpu' ? compute.batching.maxItems * compute.batching.maxInFlight : 0);
-  const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: mediaConcurrency, baseDir: cfg.baseDir }, compute);
-  const pool = await createTokenizerPool(tokenizerConfig, workers, { log });
-  log.info(
-    `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
-      `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
-  );
-
-  const progress = new Progress({
-    intervalS: cfg.run.progressInterval, enabled: opts.progress ?? true, totalTokens: cfg.mix.totalTokens,
-    inputs: sources.map((s) => ({ source: s.name, units: s.units })),
-  });
-  const runStats = new RunStats({ sources: sources.map((s) => ({ name: s.name, weight: s.weight })), maxTokens: cfg.pack.maxTokens, ratioTolerance: cfg.validate.ratioTolerance, onExhausted: cfg.mix.onExhausted }, stats);
-  const writer = new ShardWriter({
-    dir: target.dir,
-    prefix: 'part',
-    formats: cfg.output.formats,
-    maxRows: cfg.output.shardMaxRows,
-    maxBytes: cfg.output.shardMaxBytes,
-    rowGroupRows: cfg.output.rowGroupRows,
-    compression: cfg.output.compression,
-    thread: true,
-    // Asked again for each shard: a gpu backend that fell back to the cpu says so from the next shard on.
-    metadata: () => shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, compute: compute?.description, configHash: cfg.configHash }),
-    kept,
-    onShard: async (rec, reused) => {
-      progress.shards++;
-      if (!reused) await target.commit(rec);
-    },
-  });
-
-  // Each source's chain runs ahead of the mixer (bounded by its prefetch), so that reading, pixels and
-  // tokenizing of every source overlap instead of advancing only while the mixer takes from that source.
-  const chainOf = (src: OpenSource) => chain<Sample>([
-    (): AsyncIterable<Document> => src.documents(),
-    countDocuments(src.name, progress, opts.limit),
-    media[src.name],
-    tokenizeStage(pool, { special: tokenizer.special, eosId }),
-    chunkStage(cfg.pack),
-    queueCount(src.name, progress, 'in'),
-    prefetchStage(PREFETCH),
-    queueCount(src.name, progress, 'out'),
-  ]);
-  // The mixer is the only fan-in: it builds the rows from every source's chain.
-  const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => chainOf(src)(nothing(), ctx) })), {
-    seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
-    maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
-    lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),
-  });
-  const rows = v2peStage(cfg.v2pe, tokenizer.special)(mix.rows, ctx);
-
-  let complete = false;
-  let failure: unknown = null;
-  progress.start();
-  try {
-    for await (const row of rows) {
-      if (ctx.signal.aborted) break;
-      runStats.observeRow(row, progress);
-      await writer.add(row);
+    await target.prepare(cfg.configHash, !!opts.overwrite, !!opts.resume);
+    let kept: ShardRecord[] = [];
+    if (opts.resume) {
+      const resumed = await target.resume();
+      kept = resumed.kept;
+      log.info(`resume: keeping ${kept.length} verified shard(s)${resumed.removed.length ? `, discarding ${resumed.removed.join(', ')}` : ''}`);
     }
-    if (ctx.signal.aborted) {
-      const dropped = await writer.discard();
-      log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
-    } else {
-      await writer.flush();
-      await target.drain();
-      complete = true;
-    }
-  } catch (e) {
-    failure = e;
-    await writer.discard().catch(() => undefined); // the unfinished shard never gets a final name
-  } finally {
-    runStats.setMixReport(mix.report);
-    progress.stop();
-    await pool.close();
-    await compute?.close();
-    await writer.close();
-    await ctx.rejects.close().catch((e) => { failure ??= e; });
-  }
+    await target.writeJson('run.json', { configHash: cfg.configHash, name: cfg.name, seed: cfg.seed, rank, worldSize });
+    const stats = new Stats();
+    const ctx = stageContext({
+      rank, worldSize, cpus: cpus.cpus, seed: cfg.seed, stats, log,
+      rejects: new Rejects(stats, join(target.dir, 'rejects.jsonl'), cfg.run.maxConsecutiveRejects),
+      signal,
+    });
+    const sources = await openSources(cfg, ctx);
+    const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg, { log });
+    const workers = cfg.tokenizer.workers || cpus.cpus;
+    const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
+    log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
+    const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
+    // A gpu backend gathers images into batches: enough documents in flight to fill two of them.
+    const mediaConcurrency = cfg.compute.concurrency || (compute?.name === 'gpu' ? compute.batching.maxItems * compute.batching.maxInFlight : 0);
+    const media = await mediaStages(cfg.sources, { images: cfg.images, packMaxTiles: cfg.pack.maxTiles, concurrency: mediaConcurrency, baseDir: cfg.baseDir }, compute);
+    const pool = await createTokenizerPool(tokenizerConfig, workers, { log });
+    log.info(
+      `run "${cfg.name}" (config ${cfg.configHash}, seed ${cfg.seed}${worldSize > 1 ? `, rank ${rank}/${worldSize}` : ''}) → ${outDir}; ` +
+        `tokenizer ${tokenizer.name}${tokenizer.fast ? ' (fast path)' : ''}${compute ? `; compute ${compute.name}` : ''}`,
+    );
 
-  const index: IndexJson = {
-    formatVersion: FORMAT_VERSION,
-    name: cfg.name,
-    configHash: cfg.configHash,
-    complete,
-    ...(failure ? { error: (failure as Error).message } : {}),
-    rank,
-    worldSize,
-    tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize, eos: eosId },
-    targets: runStats.targets,
-    shards: target.committed(writer.shards),
-    totals: totalsOf(target.committed(writer.shards)),
-    config: publicConfig(cfg),
-    ...(opts.limit ? { limit: opts.limit } : {}),
-  };
-  const statsJson = { ...runStats.toJSON(), ...(opts.limit ? { limit: opts.limit } : {}) };
-  if (failure) {
-    // A run that failed (a write error, a broken source) still leaves an index marked incomplete when the disk
-    // allows, listing only the verified shards; the journal has them either way, so --resume works.
-    const saved = await (async () => {
-      await target.publish('rejects.jsonl');
-      await target.writeJson('stats.json', statsJson);
-      await target.writeJson('index.json', index); // last: a reader that sees index.json sees what it lists
-    })().then(() => true, () => false);
-    throw failureWithAdvice(failure, outDir, index.shards.length, saved);
-  }
-  await target.publish('rejects.jsonl');
-  await target.writeJson('stats.json', statsJson);
-  await target.writeJson('index.json', index);
-  if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
-  return { outDir, index, stats: statsJson };
+    const progress = new Progress({
+      intervalS: cfg.run.progressInterval, enabled: opts.progress ?? true, totalTokens: cfg.mix.totalTokens,
+      inputs: sources.map((s) => ({ source: s.name, units: s.units })),
+    });
+    const runStats = new RunStats({ sources: sources.map((s) => ({ name: s.name, weight: s.weight })), maxTokens: cfg.pack.maxTokens, ratioTolerance: cfg.validate.ratioTolerance, onExhausted: cfg.mix.onExhausted }, stats);
+    const writer = new ShardWriter({
+      dir: target.dir,
+      prefix: 'part',
+      formats: cfg.output.formats,
+      maxRows: cfg.output.shardMaxRows,
+      maxBytes: cfg.output.shardMaxBytes,
+      rowGroupRows: cfg.output.rowGroupRows,
+      compression: cfg.output.compression,
+      thread: true,
+      // Asked again for each shard: a gpu backend that fell back to the cpu says so from the next shard on.
+      metadata: () => shardMetadata({ tokenizer, eosId, images: cfg.images, encoder: compute?.encoder, compute: compute?.description, configHash: cfg.configHash }),
+      kept,
+      onShard: async (rec, reused) => {
+        progress.shards++;
+        if (!reused) await target.commit(rec);
+      },
+    });
+
+    // Each source's chain runs ahead of the mixer (bounded by its prefetch), so that reading, pixels and
+    // tokenizing of every source overlap instead of advancing only while the mixer takes from that source.
+    const chainOf = (src: OpenSource) => chain<Sample>([
+      (): AsyncIterable<Document> => src.documents(),
+      countDocuments(src.name, progress, opts.limit),
+      media[src.name],
+      tokenizeStage(pool, { special: tokenizer.special, eosId }),
+      chunkStage(cfg.pack),
+      queueCount(src.name, progress, 'in'),
+      prefetchStage(PREFETCH),
+      queueCount(src.name, progress, 'out'),
+    ]);
+    // The mixer is the only fan-in: it builds the rows from every source's chain.
+    const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => chainOf(src)(nothing(), ctx) })), {
+      seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
+      maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
+      lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),
+    });
+    const rows = v2peStage(cfg.v2pe, tokenizer.special)(mix.rows, ctx);
+
+    let complete = false;
+    let failure: unknown = null;
+    progress.start();
+    try {
+      for await (const row of rows) {
+        if (ctx.signal.aborted) break;
+        runStats.observeRow(row, progress);
+        await writer.add(row);
+      }
+      if (ctx.signal.aborted) {
+        const dropped = await writer.discard();
+        log.warn(`interrupted: ${writer.shards.length} shard(s) finished and kept; ${dropped} row(s) of the unfinished shard discarded. Continue with --resume.`);
+      } else {
+        await writer.flush();
+        await target.drain();
+        complete = true;
+      }
+    } catch (e) {
+      failure = e;
+      await writer.discard().catch(() => undefined); // the unfinished shard never gets a final name
+    } finally {
+      runStats.setMixReport(mix.report);
+      progress.stop();
+      await pool.close();
+      await compute?.close();
+      await writer.close();
+      await ctx.rejects.close().catch((e) => { failure ??= e; });
+    }
+
+    const index: IndexJson = {
+      formatVersion: FORMAT_VERSION,
+      name: cfg.name,
+      configHash: cfg.configHash,
+      complete,
+      ...(failure ? { error: (failure as Error).message } : {}),
+      rank,
+      worldSize,
+      tokenizer: { name: tokenizer.name, ...tokenizer.special, vocabSize: tokenizer.vocabSize, eos: eosId },
+      targets: runStats.targets,
+      shards: target.committed(writer.shards),
+      totals: totalsOf(target.committed(writer.shards)),
+      config: publicConfig(cfg),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+    };
+    const statsJson = { ...runStats.toJSON(), ...(opts.limit ? { limit: opts.limit } : {}) };
+    if (failure) {
+      // A run that failed (a write error, a broken source) still leaves an index marked incomplete when the disk
+      // allows, listing only the verified shards; the journal has them either way, so --resume works.
+      const saved = await (async () => {
+        await target.publish('rejects.jsonl');
+        await target.writeJson('stats.json', statsJson);
+        await target.writeJson('index.json', index); // last: a reader that sees index.json sees what it lists
+      })().then(() => true, () => false);
+      throw failureWithAdvice(failure, outDir, index.shards.length, saved);
+    }
+    await target.publish('rejects.jsonl');
+    await target.writeJson('stats.json', statsJson);
+    await target.writeJson('index.json', index);
+    if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
+    return { outDir, index, stats: statsJson };
   }
 }
 

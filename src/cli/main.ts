@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command: run, validate, stats, inspect, plan or merge (see --help).')
     .strict()
     .recommendCommands()
-    .epilogue('Exit status: 0 ok (also when the output pipe is closed early, as by `| head`), 1 validation failed, 2 usage or config error, 3 the run failed.\nDocs: README.md and docs/ in the package.')
+    .epilogue('Exit status: 0 ok (also when the output pipe is closed early, as by `| head`), 1 validation failed, 2 usage or config error, 3 the run failed, 130 / 143 stopped by SIGINT / SIGTERM (finished shards kept; --resume continues).\nDocs: README.md and docs/ in the package.')
     .help()
     .alias('h', 'help')
     .version(packageVersion())

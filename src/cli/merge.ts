@@ -1,3 +1,4 @@
+import { messageLine } from '../core/log.js';
 import type { CommandModule } from 'yargs';
 import type { IndexJson } from '../shards/index-file.js';
 
@@ -22,9 +23,9 @@ export function mergeCommand(setCode: (c: number) => void): CommandModule<object
       if (a.from?.length) await (await import('../shards/output-dir.js')).makeDirectory(a.dir, 'merge directory');
       const res = await mergeRuns(a.dir, { from: a.from, allowPartial: a['allow-partial'] });
       const { index, stats } = res;
-      if (res.missing.length > 0) process.stderr.write(`shardloom: warning: ranks ${res.missing.join(', ')} of ${index.worldSize} are missing; the merged index says complete: false\n`);
+      if (res.missing.length > 0) process.stderr.write(messageLine('warn', `shardloom: warning: ranks ${res.missing.join(', ')} of ${index.worldSize} are missing; the merged index says complete: false`) + '\n');
       const interrupted = index.ranks.filter((r) => !r.complete).map((r) => r.rank);
-      if (interrupted.length > 0) process.stderr.write(`shardloom: warning: ranks ${interrupted.join(', ')} were interrupted; only their finished shards are merged\n`);
+      if (interrupted.length > 0) process.stderr.write(messageLine('warn', `shardloom: warning: ranks ${interrupted.join(', ')} were interrupted; only their finished shards are merged`) + '\n');
       if (a.json) {
         process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: index.complete, ranks: index.ranks, missing: res.missing, totals: index.totals, stats }, null, 2) + '\n');
       } else {

@@ -1,3 +1,4 @@
+import { messageLine } from '../core/log.js';
 import type { CommandModule } from 'yargs';
 import { writeFile, rename } from 'node:fs/promises';
 import type { Executor } from '../scale/plan.js';
@@ -51,7 +52,7 @@ export function planCommand(setCode: (c: number) => void): CommandModule<object,
         cpus: a.cpus === undefined ? undefined : cpuCount(a.cpus, '--cpus'), memory: a.memory, time: a.time, partition: a.partition, parallelism: a.parallelism,
         image: a.image, volume: a.volume, mountPath: a['mount-path'], retries: a.retries,
       });
-      for (const w of plan.warnings) process.stderr.write(`shardloom: warning: ${w}\n`);
+      for (const w of plan.warnings) process.stderr.write(messageLine('warn', `shardloom: warning: ${w}`) + '\n');
       if (a.out) {
         await writeFile(a.out + '.tmp', plan.text, { mode: plan.executor === 'slurm' ? 0o755 : 0o644 });
         await rename(a.out + '.tmp', a.out);

@@ -1,3 +1,4 @@
+import { messageLine } from '../core/log.js';
 import type { CommandModule } from 'yargs';
 import { cpuCount } from '../core/cpus.js';
 
@@ -57,7 +58,7 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}${a.limit ? ` (a limited run: the first ${a.limit} documents of each source; config ${res.index.configHash})` : ''}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
         else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);
         // The mix verdict ends every run on stderr, --quiet or not: it is what a reviewer of the run reads first.
-        for (const line of formatMixVerdict(res.stats.mixVerdict)) process.stderr.write(line + '\n');
+        for (const line of formatMixVerdict(res.stats.mixVerdict)) process.stderr.write(messageLine(res.stats.mixVerdict.ok ? 'info' : 'warn', line) + '\n');
         let code = res.index.complete ? 0 : signalCode || 3;
         if (a.strict && res.index.complete) {
           const [{ validateRun }, { loadConfig }] = await Promise.all([import('../shards/validate.js'), import('../config/load.js')]);

@@ -16,12 +16,9 @@ const config = (name: string, extra = '') => {
   return file;
 };
 
-/**
- * The stderr lines, each parsed (JSON.parse throws on any other line). The mix verdict's `mix:` lines are left
- * out: cli/run.ts still prints them as they are (to do: print them through log.ts's messageLine, then drop this filter).
- */
+/** The stderr lines, each parsed (JSON.parse throws on any other line, the mix verdict's included). */
 function parse(stderr: string) {
-  const lines = stderr.split('\n').filter((l) => l !== '' && !l.startsWith('mix:'));
+  const lines = stderr.split('\n').filter((l) => l !== '');
   return { objects: lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 

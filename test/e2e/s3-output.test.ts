@@ -214,6 +214,33 @@ describe('s3:// outputs', () => {
     }
   }, 240_000);
 
+  test('reading from and writing to S3: the same rows (ids aside), tokens per source and rejects as the same pipeline on local files', async () => {
+    const local = await runLocal();
+    await client.send(new PutObjectCommand({ Bucket: 'out', Key: 'inputs/t.jsonl', Body: readFileSync(join(dir, 't.jsonl')) }));
+    await client.send(new PutObjectCommand({ Bucket: 'out', Key: 'inputs/00000.tar', Body: readFileSync('sample-data/captions/00000.tar') }));
+    const remote = join(dir, 'remote.yaml');
+    writeFileSync(remote, readFileSync(cfg, 'utf8').replace('["t.jsonl"]', '["s3://out/inputs/t.jsonl"]').replace(/\[[^\]]*00000\.tar"\]/, '["s3://out/inputs/*.tar"]'));
+    const r = await cli(['run', remote, '--out', 's3://out/runs/both'], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const { readShardRows } = await import('../../src/shards/parquet-io.js');
+    const rows = async (file: string) => {
+      const out = [];
+      // Ids differ only by where the input was (a local path or an s3:// URL).
+      for await (const row of readShardRows(file)) out.push({ ...row, sampleIds: row.sampleIds.map((id: string) => id.replace(/^.*?(t\.jsonl|00000\.tar)/, '$1')) });
+      return out;
+    };
+    const index = await json('runs/both/index.json');
+    const localIndex = JSON.parse(readFileSync(join(local, 'index.json'), 'utf8'));
+    expect(index.totals.tokensBySource).toEqual(localIndex.totals.tokensBySource);
+    expect(index.shards.length).toBe(localIndex.shards.length);
+    for (const s of index.shards) {
+      const name = s.files.find((f: { format: string }) => f.format === 'parquet').path;
+      writeFileSync(join(dir, `both-${name}`), await bytes(`runs/both/${name}`));
+      expect(await rows(join(dir, `both-${name}`)), name).toEqual(await rows(join(local, name)));
+    }
+    expect((await bytes('runs/both/rejects.jsonl')).toString()).toBe(readFileSync(join(local, 'rejects.jsonl'), 'utf8'));
+  }, 240_000);
+
   test('an output bucket that does not exist: a one-line error before any work (exit 3)', async () => {
     const r = await cli(['run', cfg, '--out', 's3://no-such-bucket/x'], { env });
     expect(r.status).not.toBe(0);
