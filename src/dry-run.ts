@@ -11,19 +11,17 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ResolvedConfig, Source } from './config/types.js';
 import { outputDirOf, publicConfig } from './config/types.js';
-import { keyLocation, loadConfig } from './config/load.js';
+import { loadConfig } from './config/load.js';
 import { ShardloomError } from './core/errors.js';
-import { cpuBudget } from './core/cpus.js';
-import { unsupportedUrl } from './core/locations.js';
 import { resolveRank } from './scale/rank.js';
-import { readers, refuseUrls } from './sources/open.js';
+import { readers } from './sources/open.js';
 import { expandPaths, splitUnits, type InputUnit } from './sources/units.js';
 import { assignUnits } from './sources/assign.js';
 import { isRemoteInput } from './sources/remote.js';
 import type { SourceReader } from './sources/reader.js';
 import { describeMissingField, probeFields } from './sources/field-check.js';
 import { isS3Output, rankLocation } from './shards/output.js';
-import { limitedConfig, poolSizes } from './run.js';
+import { checkRunSetup, limitedConfig, poolSizes } from './run.js';
 
 export interface DryRunOptions { out?: string; overwrite?: boolean; resume?: boolean; rank?: number; worldSize?: number; cpus?: number; limit?: number; env?: NodeJS.ProcessEnv }
 
@@ -61,12 +59,7 @@ export interface DryRunPlan {
 export async function dryRun(config: string | ResolvedConfig, opts: DryRunOptions = {}): Promise<DryRunPlan> {
   const cfg = limitedConfig(typeof config === 'string' ? loadConfig(config) : config, opts.limit);
   const rank = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
-  const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
-  const budget = cpuBudget({ setting });
-  refuseUrls(cfg);
-  const named = opts.out ?? cfg.output.dir;
-  const outWhy = isS3Output(named) ? null : unsupportedUrl(named, 'outputs');
-  if (outWhy) throw opts.out !== undefined ? new ShardloomError('USAGE', `--out ${outWhy}`) : new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['output', 'dir'])}: output.dir: ${outWhy}`);
+  const { cpus: budget, named } = checkRunSetup(cfg, opts);
   if (opts.resume && opts.overwrite) throw new ShardloomError('USAGE', '--resume and --overwrite exclude each other');
   const problems: string[] = [];
   const warnings: string[] = [];

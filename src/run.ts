@@ -81,13 +81,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
   const cfg = limitedConfig(typeof config === 'string' ? loadConfig(config) : config, opts.limit);
   const log = opts.log ?? createLogger();
   const { rank, worldSize } = resolveRank({ rank: opts.rank, worldSize: opts.worldSize }, opts.env ?? process.env);
-  // Once per run: every pool is sized from the CPUs this process was given, not from the node.
-  const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
-  const cpus = cpuBudget({ setting });
-  refuseUrls(cfg);
-  const named = opts.out ?? cfg.output.dir;
-  const outWhy = isS3Output(named) ? null : unsupportedUrl(named, 'outputs');
-  if (outWhy) throw opts.out !== undefined ? new ShardloomError('USAGE', `--out ${outWhy}`) : new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['output', 'dir'])}: output.dir: ${outWhy}`);
+  const { cpus, named } = checkRunSetup(cfg, opts);
   const signal = opts.signal ?? new AbortController().signal;
 
   // Setup: everything that can fail for a reason other than one record, before any work.
@@ -235,6 +229,21 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     if (complete) log.info(`done: ${index.totals.shards} shards, ${index.totals.rows} rows, ${index.totals.tokens} tokens, ${stats.get('rejects')} rejects → ${outDir}`);
     return { outDir, index, stats: statsJson };
   }
+}
+
+/**
+ * What a run (and a dry run) decides before anything else: the CPU budget — once per run, every pool is sized
+ * from the CPUs this process was given, not from the node — and the output it names, refused up front when its
+ * scheme is not one shardloom writes (or an input's is not one it reads).
+ */
+export function checkRunSetup(cfg: ResolvedConfig, opts: Pick<RunOptions, 'cpus' | 'out'>): { cpus: ReturnType<typeof cpuBudget>; named: string } {
+  const setting = opts.cpus !== undefined ? { cpus: opts.cpus, from: '--cpus' } : cfg.run.cpus !== undefined ? { cpus: cfg.run.cpus, from: 'run.cpus' } : undefined;
+  const cpus = cpuBudget({ setting });
+  refuseUrls(cfg);
+  const named = opts.out ?? cfg.output.dir;
+  const outWhy = isS3Output(named) ? null : unsupportedUrl(named, 'outputs');
+  if (outWhy) throw opts.out !== undefined ? new ShardloomError('USAGE', `--out ${outWhy}`) : new ShardloomError('CONFIG_INVALID', `${keyLocation(cfg, ['output', 'dir'])}: output.dir: ${outWhy}`);
+  return { cpus, named };
 }
 
 /** The error a failed run ends with: what happened, what was kept, and what to do next. */
