@@ -78,6 +78,10 @@ export function planJob(cfg: ResolvedConfig, opts: PlanOptions): Plan {
   for (const [flag, p] of [['--node', opts.node], ['--shardloom-bin', opts.shardloomBin], ['--workdir', opts.workdir]] as const) {
     if (p !== undefined && !isAbsolute(p)) throw new ShardloomError('USAGE', `Expected ${flag} to be an absolute path (the jobs run elsewhere) but received "${p}"`);
   }
+  const out = opts.out ?? cfg.output.dir;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(out)) {
+    throw new ShardloomError('USAGE', `A plan needs a shared directory for its output, not "${out}": the merge and validate jobs read the ranks' folders from a filesystem. Give a shared (or mounted) directory with --output-dir; to put the result in a bucket, run each rank with --out s3://… yourself and sync it for merge, or copy the merged output afterwards`);
+  }
   if (opts.executor === 'slurm') return { executor: 'slurm', text: slurmScript(cfg, opts), warnings: [], fileName: `${jobName(cfg.name)}.slurm.sh`, submit: (f) => `bash ${f}` };
   if (opts.executor === 'k8s') {
     const warnings: string[] = [];

@@ -301,6 +301,12 @@ describe('CLI: shardloom plan', () => {
     bashN(file);
   });
 
+  test('an s3:// (or any URL) output is refused with what to do: merge and validate read a shared directory', () => {
+    for (const executor of ['slurm', 'k8s'] as const) {
+      expect(() => planJob(parseConfig(cfgText, cfgFile), { executor, worldSize: 2, out: 's3://bucket/shards', config: '/data/mix.yaml' })).toThrow(/A plan needs a shared directory for its output, not "s3:\/\/bucket\/shards"/);
+    }
+  });
+
   test('k8s: inputs outside the volume are warned about on stderr; --node must be absolute', async () => {
     const { planCommand } = await import('../../src/cli/plan.js');
     const { default: yargs } = await import('yargs');
