@@ -104,7 +104,7 @@ describe.skipIf(!CHROMIUM)('the HTML report in headless Chromium', () => {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-extensions', '--mute-audio', '--hide-scrollbars',
       `--user-data-dir=${profile}`, '--remote-debugging-pipe', '--window-size=1200,900', 'about:blank',
-    ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true }); // its own process group: its helpers are stopped with it
     cdp = new Cdp(browser);
     const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
     ({ sessionId: session } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true }));
@@ -122,7 +122,15 @@ describe.skipIf(!CHROMIUM)('the HTML report in headless Chromium', () => {
         b.kill();
       });
     }
-    if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+    // Chromium's helper processes (renderer, crashpad) can outlive the browser and still write to the profile.
+    if (b?.pid) try { process.kill(-b.pid, 'SIGKILL'); } catch { /* the group is gone */ }
+    if (profile) {
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+      } catch (e) {
+        console.warn(`could not remove the browser profile ${profile}: ${(e as Error).message}`);
+      }
+    }
   });
 
   test('loads with no console error, no exception, no failed or external request', () => {
