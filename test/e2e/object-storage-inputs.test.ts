@@ -13,9 +13,8 @@ import S3rver from 's3rver';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runPipeline } from '../../src/run.js';
 import { silentLogger } from '../../src/core/log.js';
-import { readShardRows } from '../../src/shards/parquet-io.js';
-import type { RejectRecord } from '../../src/core/rejects.js';
 import { tempDir } from '../helpers/tmp.js';
+import { rejectsOf, shardRows } from '../helpers/shard-rows.js';
 
 const dir = tempDir();
 const quiet = { log: silentLogger, progress: false };
@@ -71,18 +70,7 @@ function config(name: string, obelics: string[], mmc4: string[], store: string, 
   return file;
 }
 
-async function rowsOf(res: Awaited<ReturnType<typeof runPipeline>>) {
-  const rows = [];
-  for (const s of res.index.shards) {
-    for await (const r of readShardRows(join(res.outDir, s.files.find((f) => f.format === 'parquet')!.path))) {
-      rows.push({ ...r, sampleIds: r.sampleIds.map((id) => id.replace(base + '/', '').replace(/^local\//, '')) });
-    }
-  }
-  return rows;
-}
-
-const rejectsOf = (res: { outDir: string }) =>
-  readFileSync(join(res.outDir, 'rejects.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RejectRecord);
+const rowsOf = (res: Awaited<ReturnType<typeof runPipeline>>) => shardRows(res, (id) => id.replace(base + '/', '').replace(/^local\//, ''));
 
 describe('http:// inputs with an s3:// image directory', () => {
   test('the same shards as the local run; a URL that is gone is a file.missing reject', async () => {

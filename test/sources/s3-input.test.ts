@@ -13,9 +13,8 @@ import S3rver from 's3rver';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runPipeline } from '../../src/run.js';
 import { silentLogger } from '../../src/core/log.js';
-import { readShardRows } from '../../src/shards/parquet-io.js';
-import type { RejectRecord } from '../../src/core/rejects.js';
 import { tempDir } from '../helpers/tmp.js';
+import { rejectsOf, shardRows } from '../helpers/shard-rows.js';
 
 const dir = tempDir();
 const quiet = { log: silentLogger, progress: false };
@@ -65,19 +64,8 @@ function config(name: string, text: string[], captions: string[]): string {
   return file;
 }
 
-async function rowsOf(res: Awaited<ReturnType<typeof runPipeline>>) {
-  const rows = [];
-  for (const s of res.index.shards) {
-    for await (const r of readShardRows(join(res.outDir, s.files.find((f) => f.format === 'parquet')!.path))) {
-      // Ids differ only by where the file was: `local/captions/…` or `s3://data/captions/…`.
-      rows.push({ ...r, sampleIds: r.sampleIds.map((id) => id.replace(/^(s3:\/\/data\/|local\/)/, '')) });
-    }
-  }
-  return rows;
-}
-
-const rejectsOf = (res: { outDir: string }) =>
-  readFileSync(join(res.outDir, 'rejects.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RejectRecord);
+// Ids differ only by where the file was: `local/captions/…` or `s3://data/captions/…`.
+const rowsOf = (res: Awaited<ReturnType<typeof runPipeline>>) => shardRows(res, (id) => id.replace(/^(s3:\/\/data\/|local\/)/, ''));
 
 describe('s3:// inputs', () => {
   test('text (gzip JSONL, by glob) and captions (WebDataset tar) from S3 give the same shards as local copies', async () => {
