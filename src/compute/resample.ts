@@ -36,6 +36,28 @@ export interface Coefficients {
   ksize: number;
 }
 
+/**
+ * The kernels' form of the coefficients: taps in pairs (psize = ⌈ksize / 2⌉ per output position), each
+ * coefficient split into c >> 11 (`kh`) and c & 2047 (`kl`), a pair packed in one i32 as two i16 (first tap
+ * in the low half) — what `i32x4.dot_i16x8_s` multiplies 16-bit pixel pairs by (wasm/resample.as.ts).
+ */
+export function pairCoefficients(c: Coefficients): { kh: Int32Array; kl: Int32Array; psize: number } {
+  const psize = (c.ksize + 1) >> 1;
+  const n = c.bounds.length >> 1;
+  const kh = new Int32Array(n * psize);
+  const kl = new Int32Array(n * psize);
+  for (let o = 0; o < n; o++) {
+    for (let j = 0; j < psize; j++) {
+      const t = 2 * j;
+      const c0 = c.kk[o * c.ksize + t];
+      const c1 = t + 1 < c.ksize ? c.kk[o * c.ksize + t + 1] : 0;
+      kh[o * psize + j] = ((c1 >> 11) << 16) | ((c0 >> 11) & 0xffff);
+      kl[o * psize + j] = ((c1 & 2047) << 16) | (c0 & 2047);
+    }
+  }
+  return { kh, kl, psize };
+}
+
 /** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the whole input range, in the same doubles. */
 export function coefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize;
@@ -72,8 +94,8 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
 interface Kernels {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number): void;
-  horizontal4(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number): void;
-  vertical(src: number, stride: number, dst: number, oh: number, kk: number, bounds: number, ksize: number, yoff: number): void;
+  horizontal4(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number, pairs: number, kh: number, kl: number, psize: number): void;
+  vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
 }
 
 let module: WebAssembly.Module | undefined;
@@ -122,18 +144,24 @@ export class Resampler {
     const L = new Layout();
     const srcAt = L.take(w * h * 3);
     const scratch = L.take(w * 12); // four rows interleaved, for the horizontal pass
+    const pairs = L.take(w * 48); // … and as 16-bit pixel pairs
     const jobs = sizes.map((s) => {
       const cx = s.width !== w ? coefficients(w, s.width) : undefined;
       const cy = s.height !== h ? coefficients(h, s.height) : undefined;
+      const px = cx && pairCoefficients(cx);
+      const py = cy && pairCoefficients(cy);
       // Rows of the source the vertical pass reads (all rows when there is no vertical pass).
       const y0 = cy ? cy.bounds[0] : 0;
       const y1 = cy ? cy.bounds[(s.height - 1) * 2] + cy.bounds[(s.height - 1) * 2 + 1] : h;
       return {
-        s, cx, cy, y0, y1,
+        s, cx, cy, px, py, y0, y1,
         cxk: cx ? L.take(cx.kk.byteLength) : 0,
         cxb: cx ? L.take(cx.bounds.byteLength) : 0,
-        cyk: cy ? L.take(cy.kk.byteLength) : 0,
+        cxh: px ? L.take(px.kh.byteLength) : 0,
+        cxl: px ? L.take(px.kl.byteLength) : 0,
         cyb: cy ? L.take(cy.bounds.byteLength) : 0,
+        cyh: py ? L.take(py.kh.byteLength) : 0,
+        cyl: py ? L.take(py.kl.byteLength) : 0,
         tmp: cx && cy ? L.take(s.width * (y1 - y0) * 3) : 0,
         out: cx || cy ? L.take(s.width * s.height * 3) : srcAt,
       };
@@ -144,16 +172,16 @@ export class Resampler {
     if (L.end > have) k.memory.grow(Math.ceil((L.end - have) / 65536));
     const mem = new Uint8Array(k.memory.buffer);
     const put = (a: Int32Array, off: number) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-    const run = () => jobs.map(({ s, cx, cy, y0, y1, cxk, cxb, cyk, cyb, tmp, out }) => {
-      if (cx) put(cx.kk, cxk), put(cx.bounds, cxb);
-      if (cy) put(cy.kk, cyk), put(cy.bounds, cyb);
-      if (cx && cy) {
-        k.horizontal4(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch);
-        k.vertical(tmp, s.width * 3, out, s.height, cyk, cyb, cy.ksize, y0);
-      } else if (cx) {
-        k.horizontal4(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch);
-      } else if (cy) {
-        k.vertical(srcAt, w * 3, out, s.height, cyk, cyb, cy.ksize, 0);
+    const run = () => jobs.map(({ s, cx, cy, px, py, y0, y1, cxk, cxb, cxh, cxl, cyb, cyh, cyl, tmp, out }) => {
+      if (cx && px) put(cx.kk, cxk), put(cx.bounds, cxb), put(px.kh, cxh), put(px.kl, cxl);
+      if (cy && py) put(cy.bounds, cyb), put(py.kh, cyh), put(py.kl, cyl);
+      if (cx && px && cy && py) {
+        k.horizontal4(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
+        k.vertical(tmp, s.width * 3, out, s.height, cyb, cyh, cyl, py.psize, y0);
+      } else if (cx && px) {
+        k.horizontal4(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
+      } else if (cy && py) {
+        k.vertical(srcAt, w * 3, out, s.height, cyb, cyh, cyl, py.psize, 0);
       }
       return mem.subarray(out, out + s.width * s.height * 3);
     });

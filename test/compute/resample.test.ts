@@ -37,6 +37,15 @@ const CASES: [number, number, number, number][] = [
   [7, 8, 448, 8], // … twice, on a 7-pixel row
 ];
 
+// Noise and hard edges (every value 0 or 255, or uniform random): the negative lobes push sums past both ends,
+// so the clipping and the split-coefficient arithmetic are exercised where a photo rarely goes.
+const NOISE: [number, number, number, number][] = [
+  [640, 480, 1344, 896],
+  [3000, 50, 448, 448],
+  [33, 29, 448, 896],
+  [2401, 1601, 1792, 1344],
+];
+
 let photo: Buffer;
 const pil = new Map<string, Buffer>();
 
@@ -48,8 +57,18 @@ beforeAll(async () => {
     writeFileSync(join(dir, `${i}.in`), data);
     script.push(`Image.frombytes('RGB', (${w}, ${h}), open('${dir}/${i}.in', 'rb').read()).resize((${ow}, ${oh}), Image.BICUBIC).save('${dir}/${i}.ppm')`);
   }
+  for (const [i, [w, h, ow, oh]] of NOISE.entries()) {
+    const data = Buffer.alloc(w * h * 3);
+    let seed = 12345 + i;
+    for (let k = 0; k < data.length; k++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      data[k] = i % 2 === 0 ? ((seed >>> 16) & 1) * 255 : (seed >>> 16) & 255;
+    }
+    writeFileSync(join(dir, `n${i}.in`), data);
+    script.push(`Image.frombytes('RGB', (${w}, ${h}), open('${dir}/n${i}.in', 'rb').read()).resize((${ow}, ${oh}), Image.BICUBIC).save('${dir}/n${i}.ppm')`);
+  }
   execFileSync(PYTHON, ['-c', script.join('\n')]);
-  for (const [i] of CASES.entries()) {
+  for (const i of [...CASES.keys(), ...[...NOISE.keys()].map((k) => `n${k}`)]) {
     const ppm = readFileSync(join(dir, `${i}.ppm`));
     // P6\n<w> <h>\n255\n<data>: skip three header lines.
     let at = 0;
@@ -68,6 +87,19 @@ describe('bicubic resize, Pillow bit for bit', () => {
     let differing = 0;
     for (let k = 0; k < ref.length; k++) if (ours[k] !== ref[k]) differing++;
     expect(differing).toBe(0);
+  });
+
+  test.each(NOISE.map((c, i) => [i, ...c]))('noise %i: %i×%i → %i×%i', (i, w, h, ow, oh) => {
+    const ours = resizeBicubicRgb(readFileSync(join(dir, `n${i}.in`)), w, h, ow, oh);
+    const ref = pil.get(`n${i}`)!;
+    expect(ours.length).toBe(ref.length);
+    let differing = 0, clipped = 0;
+    for (let k = 0; k < ref.length; k++) {
+      if (ours[k] !== ref[k]) differing++;
+      if (ref[k] === 0 || ref[k] === 255) clipped++;
+    }
+    expect(differing).toBe(0);
+    if (i % 2 === 0) expect(clipped).toBeGreaterThan(0); // the clipping was reached
   });
 
   test('several sizes from one copy equal separate calls; views live until the next call', () => {

@@ -9,6 +9,8 @@
 
 const HALF: i32 = 1 << 21;
 const BITS: i32 = 22;
+/** Coefficients are split as c = (c >> SPLIT) << SPLIT + (c & (1 << SPLIT) − 1): both halves fit i16. */
+const SPLIT: i32 = 11;
 
 /** Horizontal pass: `rows` rows of `w` RGB pixels at `src` → `rows` rows of `ow` pixels at `dst`.
  *  Output pixel x uses source pixels bounds[2x] … bounds[2x] + bounds[2x+1] − 1 with the i32 coefficients
@@ -46,13 +48,19 @@ export function horizontal(src: usize, w: i32, rows: i32, dst: usize, ow: i32, k
   store<u8>(at + 2, <u8>(v >> 16));
 }
 
-/** Horizontal pass, four rows at a time: the rows are first interleaved pixel by pixel into `scratch`
- *  (w·12 bytes + 16 spare: R G B of row 0, 1, 2, 3 for each source pixel), so one tap is one 16-byte load
- *  times one coefficient for 12 values. Rows left over (rows % 4) go through `horizontal`. */
-export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, kk: usize, bounds: usize, ksize: i32, scratch: usize): void {
+/** Horizontal pass, four rows at a time, two taps per step. The rows are first interleaved pixel by pixel
+ *  into `scratch` (w·12 bytes + 16 spare: R G B of row 0, 1, 2, 3 for each source pixel), then turned into
+ *  `pairs` (w·48 bytes): for each source pixel x, its 12 values and pixel x+1's as 16-bit pairs (pixel w is
+ *  zero). One step of an output pixel is then three 16-byte loads and six i32x4.dot_i16x8_s — two taps for
+ *  12 values — against the tap pair's coefficients split in two 16-bit halves (`kh`, `kl`: per output pixel
+ *  `psize` i32, each the pair (c[2j], c[2j+1]) of c >> 11 resp. c & 2047; a tap past the pixel's last one has
+ *  coefficient 0). Σ p·c = (Σ p·(c >> 11)) << 11 + Σ p·(c & 2047) in wrapping i32 arithmetic, exactly what
+ *  Pillow's i32 sum is. Rows left over (rows % 4) go through `horizontal`, with the plain coefficients. */
+export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, kk: usize, bounds: usize, ksize: i32, scratch: usize, pairs: usize, kh: usize, kl: usize, psize: i32): void {
   const half = i32x4.splat(HALF);
   const inStride = <usize>(w * 3);
   const outStride = <usize>(ow * 3);
+  const zero = i32x4.splat(0);
   let y = 0;
   for (; y + 4 <= rows; y += 4) {
     const r0 = src + <usize>y * inStride;
@@ -65,22 +73,44 @@ export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, 
       store<u32>(s + 6, load<u32>(o + 2 * inStride));
       store<u32>(s + 9, load<u32>(o + 3 * inStride));
     }
+    v128.store(scratch + <usize>(w * 12), zero); // pixel w: zero (it only ever meets a zero coefficient)
+    for (let x = 0; x < w; x++) {
+      const s = scratch + <usize>(x * 12);
+      const a = v128.load(s);
+      const b = v128.load(s + 12);
+      const lo = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const hi = i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      const q = pairs + <usize>(x * 48);
+      v128.store(q, i16x8.extend_low_i8x16_u(lo));
+      v128.store(q + 16, i16x8.extend_high_i8x16_u(lo));
+      v128.store(q + 32, i16x8.extend_low_i8x16_u(hi));
+    }
     const o0 = dst + <usize>y * outStride;
     for (let xx = 0; xx < ow; xx++) {
       const xmin = load<i32>(bounds + (<usize>xx << 3));
       const n = load<i32>(bounds + (<usize>xx << 3) + 4);
-      const k = kk + <usize>(xx * ksize) * 4;
-      let p = scratch + <usize>(xmin * 12);
-      let a0 = half, a1 = half, a2 = half;
-      for (let x = 0; x < n; x++) {
-        const c = i32x4.splat(load<i32>(k + (<usize>x << 2)));
-        const v = v128.load(p);
-        const lo = i16x8.extend_low_i8x16_u(v);
-        a0 = i32x4.add(a0, i32x4.mul(i32x4.extend_low_i16x8_u(lo), c));
-        a1 = i32x4.add(a1, i32x4.mul(i32x4.extend_high_i16x8_u(lo), c));
-        a2 = i32x4.add(a2, i32x4.mul(i32x4.extend_low_i16x8_u(i16x8.extend_high_i8x16_u(v)), c));
-        p += 12;
+      const kho = kh + <usize>(xx * psize) * 4;
+      const klo = kl + <usize>(xx * psize) * 4;
+      let p = pairs + <usize>(xmin * 48);
+      let h0 = zero, h1 = zero, h2 = zero, l0 = half, l1 = half, l2 = half;
+      const np = (n + 1) >> 1;
+      for (let j = 0; j < np; j++) {
+        const ch = v128.load32_splat(kho + (<usize>j << 2));
+        const cl = v128.load32_splat(klo + (<usize>j << 2));
+        const v0 = v128.load(p);
+        const v1 = v128.load(p + 16);
+        const v2 = v128.load(p + 32);
+        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(v0, ch));
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v0, cl));
+        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(v1, ch));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v1, cl));
+        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(v2, ch));
+        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v2, cl));
+        p += 96;
       }
+      const a0 = i32x4.add(i32x4.shl(h0, SPLIT), l0);
+      const a1 = i32x4.add(i32x4.shl(h1, SPLIT), l1);
+      const a2 = i32x4.add(i32x4.shl(h2, SPLIT), l2);
       const n0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, BITS), i32x4.shr_s(a1, BITS));
       const n1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, BITS), i32x4.shr_s(a2, BITS));
       // Bytes 3r … 3r+2 are row r's pixel; lane r of the shuffle holds them (+1 spare byte).
@@ -104,33 +134,70 @@ export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, 
 }
 
 /** Vertical pass: rows of `stride` bytes at `src` → `oh` rows at `dst`. Output row y uses source rows
- *  bounds[2y] − yoff … with the coefficients kk[y·ksize …]. 16 bytes of a row per step. */
-export function vertical(src: usize, stride: i32, dst: usize, oh: i32, kk: usize, bounds: usize, ksize: i32, yoff: i32): void {
+ *  bounds[2y] − yoff … with the tap pairs' split coefficients kh / kl (as `horizontal4`). 16 bytes of a row
+ *  per step, two rows at a time: their bytes interleaved into 16-bit pairs and multiplied by dot products. */
+export function vertical(src: usize, stride: i32, dst: usize, oh: i32, bounds: usize, kh: usize, kl: usize, psize: i32, yoff: i32): void {
   const half = i32x4.splat(HALF);
+  const zero = i32x4.splat(0);
   const s = <usize>stride;
   for (let yy = 0; yy < oh; yy++) {
     const ymin = load<i32>(bounds + (<usize>yy << 3)) - yoff;
     const n = load<i32>(bounds + (<usize>yy << 3) + 4);
-    const k = kk + <usize>(yy * ksize) * 4;
+    const kho = kh + <usize>(yy * psize) * 4;
+    const klo = kl + <usize>(yy * psize) * 4;
     const base = src + <usize>ymin * s;
     const orow = dst + <usize>yy * s;
+    const full = n >> 1;
     for (let i: usize = 0; i < s; i += 16) {
-      let a0 = half, a1 = half, a2 = half, a3 = half;
+      let h0 = zero, h1 = zero, h2 = zero, h3 = zero;
+      let l0 = half, l1 = half, l2 = half, l3 = half;
       let p = base + i;
-      for (let y = 0; y < n; y++) {
-        const c = i32x4.splat(load<i32>(k + (<usize>y << 2)));
-        const v = v128.load(p);
-        const lo = i16x8.extend_low_i8x16_u(v);
-        const hi = i16x8.extend_high_i8x16_u(v);
-        a0 = i32x4.add(a0, i32x4.mul(i32x4.extend_low_i16x8_u(lo), c));
-        a1 = i32x4.add(a1, i32x4.mul(i32x4.extend_high_i16x8_u(lo), c));
-        a2 = i32x4.add(a2, i32x4.mul(i32x4.extend_low_i16x8_u(hi), c));
-        a3 = i32x4.add(a3, i32x4.mul(i32x4.extend_high_i16x8_u(hi), c));
-        p += s;
+      for (let j = 0; j < full; j++) {
+        const ch = v128.load32_splat(kho + (<usize>j << 2));
+        const cl = v128.load32_splat(klo + (<usize>j << 2));
+        const a = v128.load(p);
+        const b = v128.load(p + s);
+        const lo = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const hi = i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const w0 = i16x8.extend_low_i8x16_u(lo);
+        const w1 = i16x8.extend_high_i8x16_u(lo);
+        const w2 = i16x8.extend_low_i8x16_u(hi);
+        const w3 = i16x8.extend_high_i8x16_u(hi);
+        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(w0, ch));
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(w0, cl));
+        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(w1, ch));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(w1, cl));
+        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(w2, ch));
+        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(w2, cl));
+        h3 = i32x4.add(h3, i32x4.dot_i16x8_s(w3, ch));
+        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(w3, cl));
+        p += s << 1;
       }
-      const n0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, BITS), i32x4.shr_s(a1, BITS));
-      const n1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, BITS), i32x4.shr_s(a3, BITS));
-      v128.store(orow + i, i8x16.narrow_i16x8_u(n0, n1));
+      if (n & 1) {
+        // The last tap alone: paired with zeros (its pair's second coefficient is 0 too).
+        const ch = v128.load32_splat(kho + (<usize>full << 2));
+        const cl = v128.load32_splat(klo + (<usize>full << 2));
+        const a = v128.load(p);
+        const lo = i8x16.shuffle(a, zero, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const hi = i8x16.shuffle(a, zero, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const w0 = i16x8.extend_low_i8x16_u(lo);
+        const w1 = i16x8.extend_high_i8x16_u(lo);
+        const w2 = i16x8.extend_low_i8x16_u(hi);
+        const w3 = i16x8.extend_high_i8x16_u(hi);
+        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(w0, ch));
+        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(w0, cl));
+        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(w1, ch));
+        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(w1, cl));
+        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(w2, ch));
+        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(w2, cl));
+        h3 = i32x4.add(h3, i32x4.dot_i16x8_s(w3, ch));
+        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(w3, cl));
+      }
+      const a0 = i32x4.shr_s(i32x4.add(i32x4.shl(h0, SPLIT), l0), BITS);
+      const a1 = i32x4.shr_s(i32x4.add(i32x4.shl(h1, SPLIT), l1), BITS);
+      const a2 = i32x4.shr_s(i32x4.add(i32x4.shl(h2, SPLIT), l2), BITS);
+      const a3 = i32x4.shr_s(i32x4.add(i32x4.shl(h3, SPLIT), l3), BITS);
+      v128.store(orow + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a0, a1), i16x8.narrow_i32x4_s(a2, a3)));
     }
   }
 }
