@@ -9,7 +9,8 @@ import { mkdir, readdir, rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join, relative, resolve, sep } from 'node:path';
 import { ShardloomError } from '../core/errors.js';
-import { FORMAT_VERSION, readJson, totalsOf, writeJson, type Histogram, type IndexJson, type StatsJson } from '../shards/index-file.js';
+import { FORMAT_VERSION, readJson, totalsOf, writeJson, type Histogram, type IndexJson, type MixVerdict, type StatsJson } from '../shards/index-file.js';
+import type { ImageSizes } from '../shards/run-stats.js';
 import { sortKeys, type ShardRecord } from '../shards/writer.js';
 
 /** A shard of the merged index: `index` is global (0…n-1 in rank order), `rank` says which rank wrote it. */
@@ -83,6 +84,12 @@ export async function mergeRuns(outDir: string, opts: MergeOptions = {}): Promis
   const renormalized = [...new Set(runs.flatMap((r) => (r.index as { renormalized?: string[] }).renormalized ?? []))].sort();
   if (renormalized.length > 0) (index as MergedIndexJson & { renormalized?: string[] }).renormalized = renormalized;
   const stats = mergeStats(runs.map((r) => ({ rank: r.index.rank, stats: r.stats })));
+  // A smoke run's ranks (`--limit N`, the same N: it is in the config hash they share) stay marked as one.
+  const limit = (first as { limit?: number }).limit;
+  if (limit !== undefined) {
+    (index as MergedIndexJson & { limit?: number }).limit = limit;
+    (stats as StatsJson & { limit?: number }).limit = limit;
+  }
 
   // index.json last: it is what readers look for, so it appears only once the rest is in place.
   await mkdir(out, { recursive: true });
@@ -213,23 +220,69 @@ export function mergeStats(ranks: { rank: number; stats: StatsJson }[]): StatsJs
   const rows = sum(all.map((s) => s.packing.rows));
   // Each rank's fill is rowTokens / (rows × maxTokens): recover its integer row tokens and add them.
   const rowTokens = sum(all.map((s) => Math.round(s.packing.fill * s.packing.rows * s.packing.maxTokens)));
-  const tps = all.map((s) => s.tokensPerSample);
-  const samples = tps.map((h) => sum(h.counts));
-  const nSamples = sum(samples);
+  const images = all.some((s) => s.images) ? sumMaps(all.map((s) => s.images ?? {})) : undefined;
+  const imageSizes = mergeImageSizes(all.map((s) => (s as MergedStats).imageSizes));
+  const textTps = all.every((s) => s.textTokensPerSample) ? mergeTokenHistograms(all.map((s) => s.textTokensPerSample!), 'textTokensPerSample') : undefined;
   return {
+    ...(images ? { images } : {}),
     formatVersion: FORMAT_VERSION,
     records: { read, rejected, rejectFraction: totalRead ? totalRejected / totalRead : 0 },
     rejectsByReason: sumMaps(all.map((s) => s.rejectsByReason)),
     share,
     packing: { rows, maxTokens, fill: rows ? rowTokens / (rows * maxTokens) : 0, fillHistogram: addHistograms(all.map((s) => s.packing.fillHistogram), 'packing.fillHistogram'), chunksSplit: sum(all.map((s) => s.packing.chunksSplit)) },
-    tokensPerSample: {
-      ...addHistograms(tps, 'tokensPerSample'),
-      mean: nSamples ? sum(tps.map((h, i) => h.mean * samples[i])) / nSamples : 0,
-      max: Math.max(0, ...tps.map((h) => h.max)),
-    },
+    tokensPerSample: mergeTokenHistograms(all.map((s) => s.tokensPerSample), 'tokensPerSample'),
+    ...(textTps ? { textTokensPerSample: textTps } : {}),
     tilesPerImage: Object.fromEntries(Object.entries(sumMaps(all.map((s) => s.tilesPerImage))).sort(([a], [b]) => Number(a) - Number(b))),
+    ...(imageSizes ? { imageSizes } : {}),
     mix: mergeMix(ranks),
+    ...mergeVerdict(ranks, share),
+  } as StatsJson;
+}
+
+type MergedStats = StatsJson & { imageSizes?: ImageSizes };
+
+/** Token histograms added bucket by bucket; the mean weighted by each rank's samples, the max of the maxima. */
+function mergeTokenHistograms(hs: (Histogram & { mean: number; max: number })[], what: string): Histogram & { mean: number; max: number } {
+  const samples = hs.map((h) => sum(h.counts));
+  const n = sum(samples);
+  return { ...addHistograms(hs, what), mean: n ? sum(hs.map((h, i) => h.mean * samples[i])) / n : 0, max: Math.max(0, ...hs.map((h) => h.max)) };
+}
+
+/** Original image sizes of every rank: counts and histograms added, the mean pixels weighted by images. */
+function mergeImageSizes(parts: (ImageSizes | undefined)[]): ImageSizes | undefined {
+  const have = parts.filter((p): p is ImageSizes => p !== undefined);
+  if (have.length === 0) return undefined;
+  const count = sum(have.map((p) => p.count));
+  const first = have[0];
+  return {
+    count,
+    unknown: sum(have.map((p) => p.unknown)),
+    meanPixels: count ? Math.round(sum(have.map((p) => p.meanPixels * p.count)) / count) : 0,
+    width: addHistograms(have.map((p) => p.width), 'imageSizes.width'),
+    height: addHistograms(have.map((p) => p.height), 'imageSizes.height'),
+    aspect: { ...addHistograms(have.map((p) => p.aspect), 'imageSizes.aspect'), labels: first.aspect.labels },
   };
+}
+
+/**
+ * The whole run's mix verdict, judged on the merged shares with the ranks' tolerance (one config, so one
+ * tolerance): a source ran dry when it ran dry on any rank (at the tokens it had reached on those ranks,
+ * summed); stoppedBy is the ranks' common reason, or each rank's when they differ.
+ */
+function mergeVerdict(ranks: { rank: number; stats: StatsJson }[], share: StatsJson['share']): { mixVerdict?: MixVerdict } {
+  const verdicts = ranks.map((r) => r.stats.mixVerdict);
+  if (verdicts.some((v) => !v)) return {};
+  const first = verdicts[0]!;
+  const dry = new Map<string, number>();
+  for (const v of verdicts) for (const [name, s] of Object.entries(v!.sources)) if (s.ranDryAtTokens !== null) dry.set(name, (dry.get(name) ?? 0) + s.ranDryAtTokens);
+  const sources: MixVerdict['sources'] = {};
+  for (const [name, s] of Object.entries(share)) {
+    const deviation = s.realised - s.target;
+    sources[name] = { target: s.target, realised: s.realised, deviation, epochs: s.epochs, empty: s.samples === 0, ranDryAtTokens: dry.get(name) ?? null, withinTolerance: Math.abs(deviation) <= first.tolerance };
+  }
+  const reasons = [...new Set(verdicts.map((v) => v!.stoppedBy))];
+  const stoppedBy = reasons.length === 1 ? reasons[0] : verdicts.map((v, i) => `rank ${ranks[i].rank}: ${v!.stoppedBy ?? 'an interruption'}`).join(', ');
+  return { mixVerdict: { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: first.tolerance, onExhausted: first.onExhausted, stoppedBy, sources } };
 }
 
 function sum(xs: number[]): number {

@@ -80,6 +80,12 @@ describe('end to end: 2 ranks + merge vs 1 rank', () => {
     expect(stats.share.web.tokens).toBe(one.stats.share.web.tokens);
     expect(stats.share.books.samples).toBe(one.stats.share.books.samples);
     expect(readFileSync(join(multi, 'rejects.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    // What the report and validate read is kept: the same samples, so the same per-sample histograms; a verdict.
+    expect(stats.textTokensPerSample!.counts).toEqual(one.stats.textTokensPerSample!.counts);
+    expect(stats.textTokensPerSample!.max).toBe(one.stats.textTokensPerSample!.max);
+    expect(stats.mixVerdict!.tolerance).toBe(0.5);
+    expect(Object.keys(stats.mixVerdict!.sources)).toEqual(['books', 'web']);
+    expect(stats.mixVerdict!.ok).toBe(true);
 
     const report = await validateRun(multi, loadConfig(config));
     expect(report.failures).toEqual([]);

@@ -135,6 +135,92 @@ describe('mergeRuns over OUT/rank-*', () => {
   });
 });
 
+describe('merged stats keep what the report and validate read', () => {
+  // Two ranks' stats as a real run writes them: image counters, original image sizes, text tokens per
+  // sample and the mix verdict (tolerance 0.05). Rank 0 alone is outside tolerance, the merged run is not.
+  const hist = (counts: number[]) => ({ edges: counts.map((_, i) => (i === 0 ? 0 : 2 ** (i - 1))), counts });
+  const rankStats = (rank: number, web: number, books: number, sizes: { count: number; meanPixels: number; width: number[]; height: number[]; aspect: number[] }, ranDry: number | null) => {
+    const total = web + books;
+    const share = { books: { target: 0.4, realised: books / total, tokens: books, textTokens: books, samples: 2, epochs: 1 }, web: { target: 0.6, realised: web / total, tokens: web, textTokens: web - 10, samples: 3, epochs: 1 } };
+    const verdictOf = (name: 'books' | 'web') => ({ target: share[name].target, realised: share[name].realised, deviation: share[name].realised - share[name].target, epochs: 1, empty: false, ranDryAtTokens: name === 'books' ? ranDry : null, withinTolerance: Math.abs(share[name].realised - share[name].target) <= 0.05 });
+    return {
+      rank,
+      stats: {
+        formatVersion: FORMAT_VERSION,
+        images: { tiled: sizes.count, dropped: rank, 'dropped.missing': rank },
+        records: { read: { books: 2, web: 3 }, rejected: { books: 0, web: 0 }, rejectFraction: 0 },
+        rejectsByReason: {},
+        share,
+        packing: { rows: 1, maxTokens: 1000, fill: total / 1000, fillHistogram: { edges: [0, 0.5, 1], counts: [0, 1, 0] }, chunksSplit: 0 },
+        tokensPerSample: { ...hist([0, 0, 5]), mean: total / 5, max: 3 },
+        textTokensPerSample: { ...hist(rank === 0 ? [0, 5] : [0, 4, 1]), mean: 1 + rank, max: 1 + rank },
+        tilesPerImage: { '7': sizes.count },
+        imageSizes: { count: sizes.count, unknown: rank, meanPixels: sizes.meanPixels, width: hist(sizes.width), height: hist(sizes.height), aspect: { edges: [0, 1, 2], labels: ['narrow', 'square', 'wide'], counts: sizes.aspect } },
+        mix: { tokens: { books, web }, samples: { books: 2, web: 3 }, epochs: { books: 1, web: 1 }, exhausted: ranDry === null ? [] : [{ source: 'books', atTokens: ranDry }], stoppedBy: rank === 0 ? 'sources' : 'totalTokens' },
+        mixVerdict: { ok: verdictOf('books').withinTolerance && verdictOf('web').withinTolerance, tolerance: 0.05, onExhausted: 'renormalize', stoppedBy: rank === 0 ? 'sources' : 'totalTokens', sources: { books: verdictOf('books'), web: verdictOf('web') } },
+        limit: 3,
+      } as StatsJson & { limit: number },
+    };
+  };
+  const ranks = [
+    rankStats(0, 300, 100, { count: 4, meanPixels: 1000, width: [0, 1, 3], height: [0, 4], aspect: [1, 2, 1] }, 100),
+    rankStats(1, 300, 300, { count: 2, meanPixels: 4000, width: [0, 2], height: [0, 1, 1], aspect: [0, 0, 2] }, null),
+  ];
+
+  test('image counters, image sizes and text tokens per sample are added; the verdict is judged on the merged shares', () => {
+    const m = mergeStats(ranks) as StatsJson & { imageSizes: { count: number; unknown: number; meanPixels: number; width: unknown; height: unknown; aspect: { counts: number[]; labels: string[] } } };
+    expect(m.images).toEqual({ dropped: 1, 'dropped.missing': 1, tiled: 6 });
+    expect(m.imageSizes.count).toBe(6);
+    expect(m.imageSizes.unknown).toBe(1);
+    expect(m.imageSizes.meanPixels).toBe(2000); // (4 × 1000 + 2 × 4000) / 6
+    expect(m.imageSizes.width).toEqual({ edges: [0, 1, 2], counts: [0, 3, 3] });
+    expect(m.imageSizes.height).toEqual({ edges: [0, 1, 2], counts: [0, 5, 1] });
+    expect(m.imageSizes.aspect).toEqual({ edges: [0, 1, 2], labels: ['narrow', 'square', 'wide'], counts: [1, 2, 3] });
+    expect(m.textTokensPerSample).toEqual({ edges: [0, 1, 2], counts: [0, 9, 1], mean: (1 * 5 + 2 * 5) / 10, max: 2 });
+    // Rank 0 alone: books 25 % of a 40 % target (outside ±5 points); merged: 400 / 1000 = 40 %.
+    expect(ranks[0].stats.mixVerdict!.ok).toBe(false);
+    const v = m.mixVerdict!;
+    expect(v.ok).toBe(true);
+    expect(v.tolerance).toBe(0.05);
+    expect(v.onExhausted).toBe('renormalize');
+    expect(v.sources.books).toMatchObject({ realised: 0.4, withinTolerance: true, ranDryAtTokens: 100, empty: false });
+    expect(v.sources.web.ranDryAtTokens).toBeNull();
+    expect(v.stoppedBy).toBe('rank 0: sources, rank 1: totalTokens');
+  });
+
+  test('a merged run outside tolerance says so', () => {
+    const skewed = [ranks[0], rankStats(1, 500, 20, { count: 1, meanPixels: 10, width: [1], height: [1], aspect: [1, 0, 0] }, null)];
+    const v = mergeStats(skewed).mixVerdict!;
+    expect(v.ok).toBe(false);
+    expect(v.sources.books.withinTolerance).toBe(false);
+    expect(v.sources.books.deviation).toBeCloseTo(120 / 920 - 0.4, 12);
+  });
+
+  test('merging one rank gives back its image sizes, counters and verdict', () => {
+    const one = mergeStats([ranks[1]]) as StatsJson & { imageSizes: unknown };
+    const own = ranks[1].stats as StatsJson & { imageSizes: unknown };
+    expect(one.imageSizes).toEqual(own.imageSizes);
+    expect(one.images).toEqual(own.images);
+    expect(one.textTokensPerSample).toEqual(own.textTokensPerSample);
+    expect(one.mixVerdict).toEqual(own.mixVerdict);
+  });
+
+  test('a smoke run (--limit) stays marked as one in the merged index and stats', async () => {
+    const base = fresh();
+    for (const k of [0, 1]) {
+      writeRank(rankDir(base, k), { rank: k, worldSize: 2, hash: 'aaaa000011112222-limit3', shards: [shard(1, 10, 5)] });
+      for (const f of ['index.json', 'stats.json']) {
+        const p = join(rankDir(base, k), f);
+        writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), limit: 3 }));
+      }
+    }
+    const r = await mergeRuns(base);
+    expect((r.index as { limit?: number }).limit).toBe(3);
+    expect(JSON.parse(readFileSync(join(base, 'stats.json'), 'utf8')).limit).toBe(3);
+    expect(JSON.parse(readFileSync(join(base, 'index.json'), 'utf8')).limit).toBe(3);
+  });
+});
+
 describe('mergeRuns --from: rank directories anywhere', () => {
   test('paths in the merged index are relative to OUT', async () => {
     const base = fresh();
