@@ -6,48 +6,26 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document as YamlDocument } from 'yaml';
 import { ShardloomError, describeValue } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { PipelineConfig, Source as SourceIn } from './types.gen.js';
 import type { ResolvedConfig, Source } from './types.js';
-
-let validator: ReturnType<Ajv['compile']> | undefined;
+import { validate as generatedValidate } from './validator.gen.js';
 
 export function pipelineSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(packageRoot(), 'schemas', 'pipeline.schema.json'), 'utf8'));
 }
 
-function getValidator() {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
-    validator = ajv.compile(loaderSchema());
-  }
-  return validator;
-}
-
 /**
- * The schema as the loader compiles it. The published one says a source is one of the four kinds (a plain
- * oneOf: what editors, json2ts and strict validators understand). The loader picks the branch by `kind`
- * itself (if/then), so that a source is checked against its own kind only — one message per problem, not
- * one per kind it is not — and only that kind's defaults are filled (with useDefaults, Ajv fills the
- * defaults of every branch of a oneOf into the data, which then matches none of them).
+ * The validator of the schema as the loader reads it: compiled ahead of time by Ajv's standalone code
+ * generation into ./validator.gen.ts (npm run gen:validator; scripts/gen-validator.mjs says how the loader's
+ * schema differs from the published one), so that a run neither loads Ajv's compiler nor compiles the schema.
+ * It fills defaults into the data it checks (useDefaults) and lists every problem (allErrors).
  */
-function loaderSchema(): Record<string, unknown> {
-  const schema = pipelineSchema() as { definitions: Record<string, unknown> };
-  const kinds = sourceDefinitions();
-  schema.definitions.Source = {
-    type: 'object',
-    required: ['kind'],
-    properties: { kind: { enum: Object.keys(kinds) } },
-    allOf: Object.entries(kinds).map(([kind, def]) => ({
-      if: { properties: { kind: { const: kind } }, required: ['kind'] },
-      then: { $ref: `#/definitions/${def}` },
-    })),
-  };
-  return schema;
-}
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validatePipeline = generatedValidate as unknown as Validate;
 
 /** Load and validate a pipeline file. Throws ShardloomError('CONFIG_…') naming the key and line. */
 export function loadConfig(path: string): ResolvedConfig {
@@ -69,7 +47,7 @@ export function parseConfig(text: string, file: string): ResolvedConfig {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ShardloomError('CONFIG_INVALID', `${file}: expected a mapping of pipeline settings at the top level but found ${describeValue(data)}`);
   }
-  const validate = getValidator();
+  const validate = validatePipeline;
   if (!validate(data)) {
     const lines = dedupeErrors(validate.errors ?? []).map((e) => formatError(e, doc, lc, file, data));
     throw new ShardloomError('CONFIG_INVALID', `invalid pipeline config (${lines.length} problem${lines.length > 1 ? 's' : ''}):\n  ` + lines.join('\n  '));
@@ -94,7 +72,7 @@ const withSourceDefaults = <S extends SourceIn>(src: S) => ({ ...src, weight: sr
  */
 export function sourceConfig<S extends SourceIn>(raw: S): Extract<Source, { kind: S['kind'] }> {
   const data = { sources: [structuredClone(raw)] };
-  const validate = getValidator();
+  const validate = validatePipeline;
   if (!validate(data)) {
     const problems = dedupeErrors(validate.errors ?? []).filter((e) => e.instancePath.startsWith('/sources'));
     throw new ShardloomError('CONFIG_INVALID', `source "${raw.name}": ${problems.map((e) => `${e.instancePath.replace('/sources/0', '') || '(source)'} ${e.message}`).join('; ')}`);
