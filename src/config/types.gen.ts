@@ -227,7 +227,7 @@ export interface InterleavedSource {
    */
   minSimilarity?: number;
   /**
-   * Skip an image whose content hash was already seen in this run (counted).
+   * Skip an image whose content hash was already seen earlier in this source, in the same pass over it (counted as images.dropped.duplicate). Per source, so that the result does not depend on the order two sources are read in; per pass, so that a cycled source keeps its images.
    */
   dedupImages?: boolean;
   /**

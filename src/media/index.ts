@@ -28,7 +28,6 @@ export interface MediaConfig {
 
 export async function mediaStages(sources: Source[], cfg: MediaConfig, compute: ComputeBackend | null): Promise<Record<string, MediaStage>> {
   const out: Record<string, MediaStage> = {};
-  const seen = new Set<string>(); // content hashes of images, shared across sources (dedupImages)
   for (const [i, src] of sources.entries()) {
     if (src.kind === 'video') {
       const source = src;
@@ -42,8 +41,11 @@ export async function mediaStages(sources: Source[], cfg: MediaConfig, compute: 
       out[src.name] = (docs) => docs as AsyncIterable<MediaDocument>;
       continue;
     }
+    // dedupImages: the content hashes seen so far in this pass over this source — one set per pass (a cycled
+    // source's next pass keeps its images) and per source, because sources are read side by side: which of two
+    // sources met an image first depends on timing, and shards must not.
     out[src.name] = (docs, ctx) =>
-      mediaStage(docs, { compute, images: cfg.images, packMaxTiles: cfg.packMaxTiles, concurrency: cfg.concurrency || 2 * ctx.cpus, rejects: ctx.rejects, stats: ctx.stats, policy, seen });
+      mediaStage(docs, { compute, images: cfg.images, packMaxTiles: cfg.packMaxTiles, concurrency: cfg.concurrency || 2 * ctx.cpus, rejects: ctx.rejects, stats: ctx.stats, policy, seen: new Set<string>() });
   }
   return out;
 }

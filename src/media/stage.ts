@@ -37,7 +37,7 @@ export interface MediaStageOptions {
   rejects: Rejects;
   stats: Stats;
   policy: MediaPolicy;
-  /** Shared across sources: content hashes seen (when dedup is on). */
+  /** Content hashes seen so far in this pass over the source (when dedup is on). */
   seen?: Set<string>;
 }
 
