@@ -150,8 +150,8 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
 
     // Each source's chain runs ahead of the mixer (bounded by its prefetch), so that reading, pixels and
     // tokenizing of every source overlap instead of advancing only while the mixer takes from that source.
-    const chainOf = (src: OpenSource) => chain<Sample>([
-      (): AsyncIterable<Document> => src.documents(),
+    const chainOf = (src: OpenSource, repeat: boolean) => chain<Sample>([
+      (): AsyncIterable<Document> => src.documents(repeat),
       countDocuments(src.name, progress, opts.limit),
       media[src.name],
       tokenizeStage(pool, { special: tokenizer.special, eosId }),
@@ -161,7 +161,15 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
       queueCount(src.name, progress, 'out'),
     ]);
     // The mixer is the only fan-in: it builds the rows from every source's chain.
-    const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => chainOf(src)(nothing(), ctx) })), {
+    // A cycled source is opened again for each pass; from the second on, its reads and rejects (the same
+    // records again) are not recorded again — rejects.jsonl lists a bad record once, records.read counts the input.
+    const passes = new Map<string, number>();
+    const openPass = (src: OpenSource) => {
+      const pass = (passes.get(src.name) ?? 0) + 1;
+      passes.set(src.name, pass);
+      return chainOf(src, pass > 1)(nothing(), pass > 1 ? { ...ctx, stats: ctx.stats.repeatPass(), rejects: ctx.rejects.repeatPass() } : ctx);
+    };
+    const mix = mixAndPack(sources.map((src) => ({ name: src.name, weight: src.weight, open: () => openPass(src) })), {
       seed: cfg.seed, totalTokens: cfg.mix.totalTokens ?? undefined, onExhausted: cfg.mix.onExhausted,
       maxTokens: cfg.pack.maxTokens, maxTiles: cfg.pack.maxTiles, strategy: cfg.pack.strategy,
       lookahead: Math.max(8, Math.ceil(cfg.pack.buffer / Math.max(1, sources.length))),

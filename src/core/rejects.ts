@@ -5,7 +5,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Provenance } from './model.js';
-import type { Stats } from './stats.js';
+import { Stats } from './stats.js';
 import { ShardloomError } from './errors.js';
 
 /** A reject: a record that cannot be used, with where it came from and why. */
@@ -45,6 +45,15 @@ export class Rejects {
           `Your data or config is broken; see rejects.jsonl. (Raise run.maxConsecutiveRejects to tolerate more.)`,
       );
     }
+  }
+
+  /**
+   * The sink for a source's second and later passes (mix.onExhausted: cycle): its records were written to
+   * rejects.jsonl and counted on the first pass, and are the same records again, so this one only keeps the
+   * breaker (a run of consecutive rejects still stops the job).
+   */
+  repeatPass(): Rejects {
+    return new Rejects(new Stats(), undefined, this.maxConsecutive, false);
   }
 
   /** A record from `source` was used: the run of consecutive failures is broken. */

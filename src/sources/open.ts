@@ -36,7 +36,8 @@ export interface OpenSource {
   kind: SourceKind;
   weight: number;
   units: InputUnit[];
-  documents(): AsyncIterable<Document>;
+  /** The source's documents, read from the start; `repeat` (a cycled source's next pass): rejects and reads are not recorded again. */
+  documents(repeat?: boolean): AsyncIterable<Document>;
 }
 
 export interface OpenContext { rank: number; worldSize: number; rejects: Rejects; signal: AbortSignal; log: Logger; stats?: Stats }
@@ -92,7 +93,8 @@ export async function openSources(cfg: ResolvedConfig, ctx: OpenContext): Promis
     const parts = await splitUnits(units, ctx.worldSize, (u) => (isRemoteInput(u.path) ? null : reader.pieces?.(u, src)));
     const mine = assignUnits(parts, ctx.rank, ctx.worldSize);
     const sctx = sourceContext(src.name, ctx);
-    out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: () => readUnits(reader, src, mine, sctx) });
+    const again = () => sourceContext(src.name, { ...ctx, rejects: ctx.rejects.repeatPass(), stats: ctx.stats?.repeatPass() });
+    out.push({ name: src.name, kind: src.kind, weight: src.weight, units: mine, documents: (repeat = false) => readUnits(reader, src, mine, repeat ? again() : sctx) });
   }
   return out;
 }
