@@ -1,6 +1,7 @@
 /**
- * The media stage for video sources: probe each clip, draw its frame count and frames (seeded per
- * document, so the choice does not depend on processing order), decode them with one ffmpeg process and
+ * The media stage for video sources: probe each clip, draw its frame count and frames (seeded per clip —
+ * by the file's bytes and the clip window, so the choice depends neither on processing order nor on how
+ * the config names the file), decode them with one ffmpeg process and
  * have the compute backend tile them (`images.tileSize`, one frame queue shared by the clips in flight, so a
  * batched backend gets frames of several clips per batch). Clips in flight are bounded; output order is input
  * order. A broken clip rejects its document with ffmpeg's/ffprobe's/the backend's reason.
@@ -15,7 +16,7 @@ import { rngFor } from '../core/rng.js';
 import { frameQueue, type ComputeBackend, type FrameQueue } from '../compute/index.js';
 import { MediaError } from './errors.js';
 import { drawFrameCount, sampleFrameIndices, type FrameSampling } from './frames.js';
-import { probeVideo, tileVideo } from './video.js';
+import { clipDigest, probeVideo, tileVideo } from './video.js';
 
 export interface VideoStageOptions {
   source: VideoSource;
@@ -45,8 +46,13 @@ async function tileClipDocument(doc: Document, o: VideoStageOptions, frames: Fra
       continue;
     }
     try {
+      const digest = clipDigest(seg.path);
+      digest.catch(() => {}); // a clip that cannot be read is ffprobe's reject, below
       const probe = await probeVideo(seg.path, { timeoutMs });
-      const rng = rngFor(o.seed, `video/${doc.source}/${doc.id}`);
+      // Seeded by the clip's bytes and window, not by the document id: ids hold the file's path relative to
+      // the config, so the same clip named from a config elsewhere would get other frames.
+      const window = seg.clip ? `@${seg.clip[0]},${seg.clip[1]}` : '';
+      const rng = rngFor(o.seed, `video/${doc.source}/${await digest}${window}`);
       const n = drawFrameCount(o.source.minFrames, o.source.maxFrames, rng);
       const indices = sampleFrameIndices(n, probe.frames, {
         sample: o.source.sample as FrameSampling, fps: probe.fps, clip: seg.clip, rng, dropRepeated: o.source.dropRepeatedFrames,

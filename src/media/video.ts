@@ -7,6 +7,8 @@
  * A hung ffmpeg/ffprobe is killed after the timeout. Every failure is a MediaError with a reason.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MediaError } from './errors.js';
 import { findBinary, type FrameQueue, type FrameTileOptions } from '../compute/index.js';
@@ -60,6 +62,18 @@ export async function probeVideo(path: string, opts: { timeoutMs: number; env?: 
   const duration = Number(s.duration ?? j.format?.duration ?? 0);
   if (!frames || !fps) throw new VideoError('video.empty', `no frames (${frames} frames at ${fps} fps)`);
   return { frames, fps, duration, width: Number(s.width), height: Number(s.height), codec: String(s.codec_name) };
+}
+
+/**
+ * The identity of a clip file: the SHA-256 of its bytes (hex). What seeds its frame draws, so that the same
+ * file gets the same frames however the config names it (relative to the config, absolute, from a config
+ * elsewhere): an id or path string would change with the config's location. One sequential read, as
+ * ffprobe's packet count already makes.
+ */
+export async function clipDigest(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 /**

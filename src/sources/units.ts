@@ -34,9 +34,21 @@ export interface Piece { part: UnitPart; bytes: number }
 /** A file's pieces in file order, or null when it cannot (or need not) be split: it is then read whole. */
 export type PiecesOf = (unit: InputUnit) => Promise<Piece[] | null> | null | undefined;
 
-/** File order: by display path, then by where the part starts. */
+/**
+ * The key files are ordered by: a local file's absolute path, a URL as displayed (less any user:password@).
+ * Not the display path of a local file: that is relative to the config's directory, and its `../` segments
+ * sort differently from the directories they stand for, so a config elsewhere (or absolute paths) would read
+ * the same files in another order. Two absolute paths compare at the first character after their common
+ * directory, so the order also stays when the whole tree moves.
+ */
+export function orderKey(u: InputUnit): string {
+  return isAbsolute(u.path) ? u.path : u.display;
+}
+
+/** File order: by `orderKey`, then by where the part starts. */
 export function compareUnits(a: InputUnit, b: InputUnit): number {
-  if (a.display !== b.display) return a.display < b.display ? -1 : 1;
+  const [ka, kb] = [orderKey(a), orderKey(b)];
+  if (ka !== kb) return ka < kb ? -1 : 1;
   return (a.part?.start ?? 0) - (b.part?.start ?? 0);
 }
 
@@ -147,7 +159,7 @@ export async function expandPaths(source: string, patterns: string[], baseDir: s
     if (globMatches.length === 0) emptyGlobs.push(pattern);
     for (const p of globMatches) found.set(resolve(p), unit(source, resolve(p), baseDir, statSync(p).size));
   }
-  const units = [...found.values()].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+  const units = [...found.values()].sort(compareUnits);
   return { units, missing, emptyGlobs };
 }
 

@@ -198,7 +198,7 @@ describe('merged stats keep what the report and validate read', () => {
 
   test('merging one rank gives back its image sizes, counters and verdict', () => {
     const one = mergeStats([ranks[1]]) as StatsJson & { imageSizes: unknown };
-    const own = ranks[1].stats as StatsJson & { imageSizes: unknown };
+    const own = ranks[1].stats as unknown as StatsJson & { imageSizes: unknown };
     expect(one.imageSizes).toEqual(own.imageSizes);
     expect(one.images).toEqual(own.images);
     expect(one.textTokensPerSample).toEqual(own.textTokensPerSample);

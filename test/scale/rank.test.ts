@@ -23,7 +23,7 @@ describe('rank and world size', () => {
 });
 
 describe('unit assignment', () => {
-  const units = (sizes: number[]): InputUnit[] => sizes.map((size, i) => ({ source: 's', path: `/d/f${i}`, display: `f${String(i).padStart(2, '0')}`, size }));
+  const units = (sizes: number[]): InputUnit[] => sizes.map((size, i) => ({ source: 's', path: `/d/f${String(i).padStart(2, '0')}`, display: `f${String(i).padStart(2, '0')}`, size }));
 
   test('every unit goes to exactly one rank, balanced by size, deterministically', () => {
     const us = units([100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 5, 1]);
