@@ -6,10 +6,10 @@
 import { expect, test } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPipeline } from '../src/run.js';
-import { silentLogger } from '../src/core/log.js';
-import { readShardRows } from '../src/shards/parquet-io.js';
-import { tempDir } from './helpers/tmp.js';
+import { runPipeline } from '../../src/run.js';
+import { silentLogger } from '../../src/core/log.js';
+import { readShardRows } from '../../src/shards/parquet-io.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('a cycled source reports its rejects once and counts its records once, over three passes', async () => {
   const dir = tempDir();
