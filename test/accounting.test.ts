@@ -81,5 +81,12 @@ describe('a run that fails', () => {
     const listed = index.shards.flatMap((sh: { files: { path: string }[] }) => sh.files.map((f) => f.path)).sort();
     expect(readdirSync(out).filter((n) => n.startsWith('part-')).sort()).toEqual(listed);
   });
+
+  test('a wrong field found only after the first records: the breaker names the fields the records have', async () => {
+    const cfg = join(dir, 'cfg', 'late-field.yaml');
+    writeFileSync(join(dir, 'cfg', 'data', 'late-field.jsonl'), [...Array.from({ length: 150 }, (_, i) => `{"text": "fine ${i}"}`), ...Array.from({ length: 10 }, (_, i) => `{"body": "renamed ${i}", "url": "u${i}"}`)].join('\n') + '\n');
+    writeFileSync(cfg, ['name: late-field', 'output: {dir: out-late-field}', 'tokenizer: {workers: 1}', 'run: {maxConsecutiveRejects: 5}', 'sources:', '  - {name: t, kind: text, paths: ["data/late-field.jsonl"]}', ''].join('\n'));
+    await expect(runPipeline(cfg, quiet)).rejects.toThrow(/5 records in a row were rejected \(last: field\.missing at data\/late-field\.jsonl line 155: no "text" field; the record has the fields "body", "url"\)/);
+  });
 });
 

@@ -20,10 +20,19 @@ function textProblem(value: unknown, field: string, max: number): Rejection | nu
   return null;
 }
 
+/** The keys of a record, for a message: the first ten, quoted, and how many more (a wrong `field:` shows at once). */
+export function fieldList(record: Record<string, unknown>): string {
+  const keys = Object.keys(record);
+  if (keys.length === 0) return 'no fields';
+  const shown = keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
+  return `the field${keys.length > 1 ? 's' : ''} ${shown}${keys.length > 10 ? ` and ${keys.length - 10} more` : ''}`;
+}
+
 /** A record (a JSONL object or a Parquet row) → a document of its `field`, with the `idField` id when there is one. */
 function recordText(record: Record<string, unknown>, value: unknown, cfg: TextSource) {
   const field = cfg.field;
   const problem = textProblem(value, field, cfg.maxDocumentBytes);
+  if (problem?.reason === 'field.missing') return { ...problem, detail: `${problem.detail}; the record has ${fieldList(record)}` };
   if (problem) return problem;
   const id = cfg.idField ? record[cfg.idField] : undefined;
   return { segments: [{ type: 'text' as const, text: value as string }], id: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined };

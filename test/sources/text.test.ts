@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { textReader } from '../../src/sources/text.js';
+import { fieldList, textReader } from '../../src/sources/text.js';
 import type { TextSource } from '../../src/config/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readAll, texts } from '../helpers/read-source.js';
@@ -91,6 +91,15 @@ describe('text sources: bad input becomes rejects and the rest is read', () => {
       ['line 7', 'text.invalid_utf8'],
     ]);
     expect(rejects.every((r) => r.file === 'bad.jsonl' && r.source === 't')).toBe(true);
+    // A missing field says what the record has, so a wrong `field:` found late (after the first records the
+    // start-up check reads) still names the fields in the reject breaker's message.
+    expect(rejects[2].detail).toBe('no "text" field; the record has the field "other"');
+  });
+
+  test('the fields a record has, for a message', () => {
+    expect(fieldList({})).toBe('no fields');
+    expect(fieldList({ a: 1, b: 2 })).toBe('the fields "a", "b"');
+    expect(fieldList(Object.fromEntries(Array.from({ length: 13 }, (_, i) => [`k${i}`, i])))).toBe('the fields "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9" and 3 more');
   });
 
   test('a corrupt gzip file is verified before any line is used: no record of it, one reject for the file', async () => {
