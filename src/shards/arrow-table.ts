@@ -2,9 +2,20 @@
  * The shard schema (a public contract, see docs/shards.md) and rows → Arrow table, built column by
  * column straight into typed buffers (no per-value builder calls: a shard holds millions of tokens).
  */
-import {
-  Binary, Bool, Field, Float32, Int16, Int32, List, Schema, Struct, Table, Utf8, RecordBatch, makeData, type Data, type DataType,
-} from 'apache-arrow';
+import type * as A from 'apache-arrow';
+import { arrow } from './libs.js';
+
+const { Binary, Bool, Field, Float32, Int16, Int32, List, Schema, Struct, Table, Utf8, RecordBatch, makeData } = arrow;
+type Binary = A.Binary;
+type Field = A.Field;
+type Schema = A.Schema;
+type Table = A.Table;
+type Utf8 = A.Utf8;
+type Data = A.Data;
+type DataType = A.DataType;
+type List = A.List;
+type Int32 = A.Int32;
+type Int16 = A.Int16;
 import type { TileGrid } from '../core/model.js';
 
 export interface ShardRow {

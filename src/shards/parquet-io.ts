@@ -5,14 +5,18 @@
  */
 import { open, unlink, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Table, tableToIPC } from 'apache-arrow';
-import * as pw from 'parquet-wasm';
+import type * as A from 'apache-arrow';
+import type * as PW from 'parquet-wasm';
+import { arrow, pw } from './libs.js';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ShardRow } from './arrow-table.js';
 
 export interface ReadRow extends ShardRow { numTokens: number; numTiles: number }
+
+const { RecordBatch, RecordBatchFileWriter, RecordBatchReader, Schema, Table, tableToIPC } = arrow;
+type Schema = A.Schema;
+type Table = A.Table;
 
 const COMPRESSION = { zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, none: pw.Compression.UNCOMPRESSED } as const;
 
@@ -58,7 +62,7 @@ function withPackedMetadata(table: Table): Table {
 
 export interface ParquetWriteOptions { rowGroupRows?: number; compression?: 'zstd' | 'snappy' | 'none' }
 
-function writerProperties(schemaMetadata: Map<string, string>, opts: ParquetWriteOptions): pw.WriterProperties {
+function writerProperties(schemaMetadata: Map<string, string>, opts: ParquetWriteOptions): PW.WriterProperties {
   const metadata = new Map<string, string>([[METADATA_KEY, packMetadata(schemaMetadata)]]);
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[opts.compression ?? 'zstd'])
@@ -117,8 +121,8 @@ class Handover<T> {
 
 async function openParquetSink(path: string, schemaMetadata: Map<string, string>, opts: ParquetWriteOptions): Promise<ShardSink> {
   const fh = await open(path, 'w');
-  const handover = new Handover<pw.RecordBatch>();
-  const input = new ReadableStream<pw.RecordBatch>({
+  const handover = new Handover<PW.RecordBatch>();
+  const input = new ReadableStream<PW.RecordBatch>({
     async pull(c) {
       const b = await handover.take();
       if (b) c.enqueue(b);
@@ -134,7 +138,7 @@ async function openParquetSink(path: string, schemaMetadata: Map<string, string>
   // A put waits for the encoder to take the batch; if the encoder stops instead (it failed), that wins.
   const stopped = pump.then(() => { throw new Error('parquet writer ended early'); });
   stopped.catch(() => undefined);
-  const send = (b: pw.RecordBatch | null) => Promise.race([handover.put(b), stopped]);
+  const send = (b: PW.RecordBatch | null) => Promise.race([handover.put(b), stopped]);
   let closed = false;
   return {
     async write(table) {
@@ -170,7 +174,24 @@ async function openArrowSink(path: string): Promise<ShardSink> {
   const fh = await open(path, 'w');
   const file = fh.createWriteStream();
   const writer = new RecordBatchFileWriter();
-  const done = pipeline(writer.toNodeStream(), file);
+  // The writer is an async iterable of the file's bytes (apache-arrow's single-file build has no toNodeStream),
+  // pumped here by hand: stream.pipeline would end it with the iterator's return() when the file is cut off,
+  // which apache-arrow's writer never settles. Closing the writer ends the loop; a cut-off file rejects `done`.
+  let failed: Error | null = null;
+  file.on('error', (e) => { failed ??= e; });
+  const settled = () => new Promise<void>((res) => {
+    const go = () => { file.off('drain', go); file.off('close', go); file.off('error', go); res(); };
+    file.on('drain', go); file.on('close', go); file.on('error', go);
+  });
+  const done = (async () => {
+    for await (const chunk of writer as AsyncIterable<Uint8Array>) {
+      if (failed || file.destroyed) continue; // failed or aborted: drain what the writer still has, write nothing
+      if (!file.write(chunk)) await settled();
+    }
+    if (failed) throw failed;
+    if (file.destroyed) throw new Error('arrow shard aborted');
+    await new Promise<void>((res, rej) => file.end((e?: Error | null) => (e || failed ? rej(e ?? failed) : res())));
+  })();
   done.catch(() => undefined);
   let closed = false;
   return {
