@@ -9,13 +9,13 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import type { FastSpec } from './fast.js';
+import { loadTiktoken } from './tiktoken-snapshot.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 let encode;
 if (workerData.fast) {
-  const { Tiktoken } = require(workerData.tiktokenPath);
-  const enc = new Tiktoken(workerData.fast.bpe, {}, workerData.fast.pattern);
+  const { enc } = (${loadTiktoken.toString()})(require, workerData.tiktokenPath, workerData.fast, workerData.snapshot ?? null);
   const nfc = workerData.fast.nfc;
   encode = (text) => {
     if (text.length === 0) return new Int32Array(0);
@@ -47,7 +47,7 @@ parentPort.on('message', ({ id, texts }) => {
  * Either the fast path's inputs (the prepared BPE text), or a tokenizer.json as text (+ config) for the
  * reference path: copying a string to a thread is a memcpy, a parsed 11 MB object graph a slow clone.
  */
-export type PoolSpec = { fast: FastSpec } | { json: string; config: Record<string, unknown> };
+export type PoolSpec = { fast: FastSpec; snapshot?: string | null } | { json: string; config: Record<string, unknown> };
 
 export interface WorkerPool {
   encodeMany(texts: string[]): Promise<Int32Array[]>;

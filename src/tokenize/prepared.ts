@@ -11,7 +11,9 @@
  * contents (a file edited in place, or copied with its mtime kept, still gets a new entry; hashing 11 MB
  * costs ~30 ms). Files are written atomically (temp + rename) and carry a SHA-256 of their body (a corrupt
  * or truncated file is rebuilt); an unwritable cache only costs the time to prepare in memory, never the
- * run. Old entries are not removed (about 2.7 MB each); deleting the directory is always safe.
+ * run. Beside each prepared file, the tokenizer threads keep a snapshot of tiktoken's built BPE (`.tiktoken-snapshot`,
+ * ≈ 29 MB; tiktoken-snapshot.ts). Old entries are not removed (about 2.7 + 29 MB each); deleting the directory is
+ * always safe.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -98,8 +98,10 @@ export async function createTokenizerPool(cfg: TokenizerConfig, workers: number,
     const tok = await loadTokenizer(cfg, opts);
     return { encodeMany: async (texts) => texts.map((s) => tok.encode(s)), close: async () => {} };
   }
-  const fast = chooseFast(loadPrepared(cfg, opts.log).prepared, cfg, tokenizerName(cfg));
-  if (fast) return createWorkerPool({ fast }, n);
+  const { prepared, file } = loadPrepared(cfg, opts.log);
+  const fast = chooseFast(prepared, cfg, tokenizerName(cfg));
+  // The threads' tiktoken is built once and kept beside the prepared form (tiktoken-snapshot.ts).
+  if (fast) return createWorkerPool({ fast, snapshot: `${file}.tiktoken-snapshot` }, n);
   const { json, config } = referenceFiles(cfg);
   return createWorkerPool({ json: JSON.stringify(json), config }, n);
 }
