@@ -148,15 +148,18 @@ export function vertical(src: usize, stride: i32, dst: usize, oh: i32, bounds: u
     const base = src + <usize>ymin * s;
     const orow = dst + <usize>yy * s;
     const full = n >> 1;
+    const pairs = (n + 1) >> 1;
     for (let i: usize = 0; i < s; i += 16) {
       let h0 = zero, h1 = zero, h2 = zero, h3 = zero;
       let l0 = half, l1 = half, l2 = half, l3 = half;
       let p = base + i;
-      for (let j = 0; j < full; j++) {
+      for (let j = 0; j < pairs; j++) {
         const ch = v128.load32_splat(kho + (<usize>j << 2));
         const cl = v128.load32_splat(klo + (<usize>j << 2));
         const a = v128.load(p);
-        const b = v128.load(p + s);
+        // An odd last tap is paired with zeros (its pair's second coefficient is 0 too): no row past the last is read.
+        let b = zero;
+        if (j < full) b = v128.load(p + s);
         const lo = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         const hi = i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
         const w0 = i16x8.extend_low_i8x16_u(lo);
@@ -172,26 +175,6 @@ export function vertical(src: usize, stride: i32, dst: usize, oh: i32, bounds: u
         h3 = i32x4.add(h3, i32x4.dot_i16x8_s(w3, ch));
         l3 = i32x4.add(l3, i32x4.dot_i16x8_s(w3, cl));
         p += s << 1;
-      }
-      if (n & 1) {
-        // The last tap alone: paired with zeros (its pair's second coefficient is 0 too).
-        const ch = v128.load32_splat(kho + (<usize>full << 2));
-        const cl = v128.load32_splat(klo + (<usize>full << 2));
-        const a = v128.load(p);
-        const lo = i8x16.shuffle(a, zero, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        const hi = i8x16.shuffle(a, zero, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        const w0 = i16x8.extend_low_i8x16_u(lo);
-        const w1 = i16x8.extend_high_i8x16_u(lo);
-        const w2 = i16x8.extend_low_i8x16_u(hi);
-        const w3 = i16x8.extend_high_i8x16_u(hi);
-        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(w0, ch));
-        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(w0, cl));
-        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(w1, ch));
-        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(w1, cl));
-        h2 = i32x4.add(h2, i32x4.dot_i16x8_s(w2, ch));
-        l2 = i32x4.add(l2, i32x4.dot_i16x8_s(w2, cl));
-        h3 = i32x4.add(h3, i32x4.dot_i16x8_s(w3, ch));
-        l3 = i32x4.add(l3, i32x4.dot_i16x8_s(w3, cl));
       }
       const a0 = i32x4.shr_s(i32x4.add(i32x4.shl(h0, SPLIT), l0), BITS);
       const a1 = i32x4.shr_s(i32x4.add(i32x4.shl(h1, SPLIT), l1), BITS);
