@@ -107,13 +107,26 @@ export function gpuBackend(first: { proc: GpuProcess; hello: Hello }, o: GpuOpti
   const where = `${first.hello.device}${first.hello.deviceName && first.hello.deviceName !== 'cpu' ? ` (${first.hello.deviceName})` : ''}`;
   const encoder = first.hello.gpuEncode ? `nvjpeg (torchvision ${first.hello.torchvision})` : `libjpeg (torchvision ${first.hello.torchvision}, CPU)`;
 
-  /** Send one request; a worker that is gone is restarted once and the request sent again; then fall back or stop. */
+  /** Why the worker last went away (what a fallback or a stop reports, whichever request meets it). */
+  let lastWhy = 'the GPU worker is not running';
+  /** Set while a replacement worker starts: requests in flight wait for it instead of judging the old one's death. */
+  let restarting: Promise<void> | null = null;
+
+  /**
+   * Send one request; a worker that is gone is restarted once and the request sent again; then fall back or
+   * stop. Several requests are in flight: only the first to see the current worker die handles it (restart,
+   * fallback or stop, with the reason it died of); the others, whose worker was already replaced or is being
+   * replaced, wait for that and go again — so the outcome and its reason do not depend on which request saw
+   * the death first.
+   */
   async function send(header: Record<string, unknown>, blobs: Uint8Array[]): Promise<Frame | null> {
     for (;;) {
       if (fallen) return null;
+      if (restarting) { await restarting; continue; }
+      const used = proc;
       try {
-        if (!proc) throw new WorkerGone('the GPU worker is not running');
-        const reply = await proc.request({ ...header, id: nextId++ }, blobs, o.timeoutMs);
+        if (!used) throw new WorkerGone(lastWhy);
+        const reply = await used.request({ ...header, id: nextId++ }, blobs, o.timeoutMs);
         // A device left unusable (a CUDA error) fails every item while the process lives on: treat it as gone.
         const items = reply.header.items as { ok: boolean; reason?: string; message?: string }[] | undefined;
         const gpuFailed = Array.isArray(items) && items.length > 0 && items.every((it) => !it.ok && it.reason === 'image.gpu');
@@ -125,16 +138,26 @@ export function gpuBackend(first: { proc: GpuProcess; hello: Hello }, o: GpuOpti
         return reply;
       } catch (e) {
         if (!(e instanceof WorkerGone)) throw e;
-        await proc?.close().catch(() => undefined);
+        if (used && used !== proc) continue; // that worker was already replaced, or is being replaced: go again
+        if (used) lastWhy = e.message;
         proc = null;
+        await used?.close().catch(() => undefined);
         if (!restarted) {
           restarted = true;
-          o.log.warn(`compute: ${e.message} — restarting it once`);
-          const again = await startWorker(o);
-          if ('proc' in again) { proc = again.proc; continue; }
-          o.log.warn(`compute: the GPU worker could not be restarted: ${again.error}`);
+          o.log.warn(`compute: ${lastWhy} — restarting it once`);
+          let started = () => {};
+          restarting = new Promise<void>((res) => (started = res));
+          try {
+            const again = await startWorker(o);
+            if ('proc' in again) { proc = again.proc; continue; }
+            o.log.warn(`compute: the GPU worker could not be restarted: ${again.error}`);
+          } finally {
+            restarting = null;
+            started();
+          }
         }
-        const why = e.message;
+        if (fallen) return null;
+        const why = lastWhy;
         if (o.fallback === 'cpu') {
           o.log.warn(`compute: switching to the cpu backend for the rest of the run (compute.fallback: cpu) — ${why}`);
           fallen = { backend: o.cpu(), why };

@@ -38,6 +38,27 @@ describe('a worker that dies or hangs', () => {
     }
   }, 120_000);
 
+  test('requests in flight when the worker dies: one restart, and the reason it died of, whichever request saw it', async () => {
+    logs.length = 0;
+    // Each worker dies at its first tile request. A request kills the first worker; a second starts while the
+    // replacement is starting (Python importing torch takes a while): it waits for it rather than judging the
+    // dead worker on its own (it used to fall back at once, "the GPU worker is not running").
+    const b = await gpu({ fallback: 'cpu' }, { ...process.env, SHARDLOOM_GPU_WORKER_FAULT: 'crash:1' });
+    try {
+      const x = await img();
+      const early = [b.tileImages([{ bytes: x, opts: raw }])];
+      while (!logs.some((l) => /restarting it once/.test(l))) await new Promise((r) => setTimeout(r, 2));
+      const late = b.tileImages([{ bytes: x, opts: raw }]);
+      const got = await Promise.all([...early, late]);
+      expect(got.map((r) => r[0].ok)).toEqual([true, true]);
+      expect(logs.filter((l) => /restarting it once/.test(l))).toHaveLength(1);
+      expect(logs.join('\n')).not.toMatch(/is not running/);
+      expect(b.description).toMatch(/^gpu cpu, then cpu \(fallback: the GPU worker exited with code 70/);
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+
   test('a device left unusable (every item fails on it, batch after batch) counts as a dead worker', async () => {
     logs.length = 0;
     const b = await gpu({ fallback: 'cpu', threads: 1 }, { ...process.env, SHARDLOOM_GPU_WORKER_FAULT: 'gpufail:1' });
