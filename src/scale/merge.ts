@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { join, relative, resolve, sep } from 'node:path';
 import { ShardloomError } from '../core/errors.js';
 import { FORMAT_VERSION, readJson, totalsOf, writeJson, type Histogram, type IndexJson, type MixVerdict, type StatsJson } from '../shards/index-file.js';
-import type { ImageSizes } from '../shards/run-stats.js';
+import { judgeMix, type ImageSizes } from '../shards/run-stats.js';
 import { sortKeys, type ShardRecord } from '../shards/writer.js';
 
 /** A shard of the merged index: `index` is global (0…n-1 in rank order), `rank` says which rank wrote it. */
@@ -275,14 +275,9 @@ function mergeVerdict(ranks: { rank: number; stats: StatsJson }[], share: StatsJ
   const first = verdicts[0]!;
   const dry = new Map<string, number>();
   for (const v of verdicts) for (const [name, s] of Object.entries(v!.sources)) if (s.ranDryAtTokens !== null) dry.set(name, (dry.get(name) ?? 0) + s.ranDryAtTokens);
-  const sources: MixVerdict['sources'] = {};
-  for (const [name, s] of Object.entries(share)) {
-    const deviation = s.realised - s.target;
-    sources[name] = { target: s.target, realised: s.realised, deviation, epochs: s.epochs, empty: s.samples === 0, ranDryAtTokens: dry.get(name) ?? null, withinTolerance: Math.abs(deviation) <= first.tolerance };
-  }
   const reasons = [...new Set(verdicts.map((v) => v!.stoppedBy))];
   const stoppedBy = reasons.length === 1 ? reasons[0] : verdicts.map((v, i) => `rank ${ranks[i].rank}: ${v!.stoppedBy ?? 'an interruption'}`).join(', ');
-  return { mixVerdict: { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: first.tolerance, onExhausted: first.onExhausted, stoppedBy, sources } };
+  return { mixVerdict: judgeMix(share, { tolerance: first.tolerance, onExhausted: first.onExhausted, stoppedBy, ranDry: dry }) };
 }
 
 function sum(xs: number[]): number {

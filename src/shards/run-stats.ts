@@ -199,18 +199,26 @@ export class RunStats {
 
   /** Each source's target against what was written, epochs, sources that ran dry or were empty, and what lies outside validate.ratioTolerance. */
   private verdict(share: StatsJson['share']): MixVerdict {
-    const tol = this.cfg.ratioTolerance;
     const exhausted = new Map((this.mixReport?.exhausted ?? []).map((e) => [e.source, e.atTokens]));
-    const sources: MixVerdict['sources'] = {};
-    for (const [name, s] of Object.entries(share)) {
-      const deviation = s.realised - s.target;
-      sources[name] = {
-        target: s.target, realised: s.realised, deviation, epochs: s.epochs, empty: s.samples === 0,
-        ranDryAtTokens: exhausted.get(name) ?? null, withinTolerance: Math.abs(deviation) <= tol,
-      };
-    }
-    return { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: tol, onExhausted: this.cfg.onExhausted, stoppedBy: this.mixReport?.stoppedBy ?? null, sources };
+    return judgeMix(share, { tolerance: this.cfg.ratioTolerance, onExhausted: this.cfg.onExhausted, stoppedBy: this.mixReport?.stoppedBy ?? null, ranDry: exhausted });
   }
+}
+
+/**
+ * The mix verdict on realised shares: each source's deviation from its target, whether it is within
+ * `tolerance` and whether it is empty; ok when every source is within and none empty. `ranDry`: the tokens at
+ * which a source ran dry. One definition for a run (RunStats) and for merged ranks (scale/merge.ts).
+ */
+export function judgeMix(share: StatsJson['share'], o: { tolerance: number; onExhausted: string; stoppedBy: string | null; ranDry: ReadonlyMap<string, number> }): MixVerdict {
+  const sources: MixVerdict['sources'] = {};
+  for (const [name, s] of Object.entries(share)) {
+    const deviation = s.realised - s.target;
+    sources[name] = {
+      target: s.target, realised: s.realised, deviation, epochs: s.epochs, empty: s.samples === 0,
+      ranDryAtTokens: o.ranDry.get(name) ?? null, withinTolerance: Math.abs(deviation) <= o.tolerance,
+    };
+  }
+  return { ok: Object.values(sources).every((s) => s.withinTolerance && !s.empty), tolerance: o.tolerance, onExhausted: o.onExhausted, stoppedBy: o.stoppedBy, sources };
 }
 
 /** The mix verdict as lines for the run's log (stderr). */

@@ -42,6 +42,13 @@ export function horizontal(src: usize, w: i32, rows: i32, dst: usize, ow: i32, k
   }
 }
 
+/** Pillow's sum from the split halves, shifted to 8 bits (before clipping): ((Σ p·(c >> 11)) << 11 + Σ p·(c & 2047)) >> 22,
+ *  the wrapping i32 arithmetic giving exactly Pillow's i32 sum. `l` holds the rounding half already. */
+// @ts-ignore: decorator
+@inline function exact(h: v128, l: v128): v128 {
+  return i32x4.shr_s(i32x4.add(i32x4.shl(h, SPLIT), l), BITS);
+}
+
 // @ts-ignore: decorator
 @inline function last3(at: usize, v: i32): void {
   store<u16>(at, <u16>v);
@@ -108,11 +115,9 @@ export function horizontal4(src: usize, w: i32, rows: i32, dst: usize, ow: i32, 
         l2 = i32x4.add(l2, i32x4.dot_i16x8_s(v2, cl));
         p += 96;
       }
-      const a0 = i32x4.add(i32x4.shl(h0, SPLIT), l0);
-      const a1 = i32x4.add(i32x4.shl(h1, SPLIT), l1);
-      const a2 = i32x4.add(i32x4.shl(h2, SPLIT), l2);
-      const n0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, BITS), i32x4.shr_s(a1, BITS));
-      const n1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, BITS), i32x4.shr_s(a2, BITS));
+      const a2 = exact(h2, l2);
+      const n0 = i16x8.narrow_i32x4_s(exact(h0, l0), exact(h1, l1));
+      const n1 = i16x8.narrow_i32x4_s(a2, a2);
       // Bytes 3r … 3r+2 are row r's pixel; lane r of the shuffle holds them (+1 spare byte).
       const b = i8x16.shuffle(i8x16.narrow_i16x8_u(n0, n1), half, 0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12);
       const at = o0 + <usize>(xx * 3);
@@ -176,11 +181,7 @@ export function vertical(src: usize, stride: i32, dst: usize, oh: i32, bounds: u
         l3 = i32x4.add(l3, i32x4.dot_i16x8_s(w3, cl));
         p += s << 1;
       }
-      const a0 = i32x4.shr_s(i32x4.add(i32x4.shl(h0, SPLIT), l0), BITS);
-      const a1 = i32x4.shr_s(i32x4.add(i32x4.shl(h1, SPLIT), l1), BITS);
-      const a2 = i32x4.shr_s(i32x4.add(i32x4.shl(h2, SPLIT), l2), BITS);
-      const a3 = i32x4.shr_s(i32x4.add(i32x4.shl(h3, SPLIT), l3), BITS);
-      v128.store(orow + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a0, a1), i16x8.narrow_i32x4_s(a2, a3)));
+      v128.store(orow + i, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(exact(h0, l0), exact(h1, l1)), i16x8.narrow_i32x4_s(exact(h2, l2), exact(h3, l3))));
     }
   }
 }
