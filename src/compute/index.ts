@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../core/log.js';
 import { ShardloomError } from '../core/errors.js';
 import { cpuBackend, describeTileEncoder } from './cpu.js';
+import { describeResizeKernel } from './native-resample.js';
 import type { ComputeBackend } from './types.js';
 
 export type { BatchLimits, ComputeBackend, FrameJob, FrameTileOptions, ImageJob, ItemResult, RgbFrame, TileOptions } from './types.js';
@@ -39,7 +40,7 @@ export interface ComputeConfig {
 
 function cpuWithLog(log: Logger, why: string, cfg: ComputeConfig): ComputeBackend {
   const threads = cfg.threads ?? availableParallelism();
-  log.info(`${why}; ${threads > 0 ? `${threads} tiling thread(s)` : 'tiling on the main thread'}; JPEG tiles: ${describeTileEncoder()}`);
+  log.info(`${why}; ${threads > 0 ? `${threads} tiling thread(s)` : 'tiling on the main thread'}; resize: ${describeResizeKernel()}; JPEG tiles: ${describeTileEncoder()}`);
   return cpuBackend({ concurrency: cfg.concurrency, threads });
 }
 

@@ -6,6 +6,7 @@
  * enlarging, about Pillow's speed when shrinking a lot (docs/performance.md). Synchronous.
  */
 import { RESAMPLE_WASM } from './wasm/resample.wasm.js';
+import { defaultResizeKernel, LEVEL, loadNativeResample, type NativeKernel, type ResizeKernel } from './native-resample.js';
 
 // The WebAssembly API Node provides (TypeScript only declares it with the DOM library).
 declare global {
@@ -91,26 +92,70 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
   return { kk, bounds, ksize };
 }
 
+/** The two passes over one memory, in WebAssembly or native code; every pointer a byte offset into `memory`. */
 interface Kernels {
+  readonly name: ResizeKernel;
+  /** The memory, at least `bytes` long (a new view after it grew; its contents are not kept). */
+  reserve(bytes: number): Uint8Array;
+  readonly size: number;
+  horizontal(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number, pairs: number, kh: number, kl: number, psize: number): void;
+  vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
+}
+
+interface WasmExports {
   memory: WebAssembly.Memory;
-  horizontal(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number): void;
   horizontal4(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number, pairs: number, kh: number, kl: number, psize: number): void;
   vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
 }
 
 let module: WebAssembly.Module | undefined;
 
-function instantiate(): Kernels {
+function wasmKernels(): Kernels {
   module ??= new WebAssembly.Module(Buffer.from(RESAMPLE_WASM, 'base64'));
-  return new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+  const k = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
+  return {
+    name: 'wasm-simd128',
+    get size() { return k.memory.buffer.byteLength; },
+    reserve(bytes) {
+      const have = k.memory.buffer.byteLength;
+      if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+      return new Uint8Array(k.memory.buffer);
+    },
+    horizontal: (...a) => k.horizontal4(...a),
+    vertical: (...a) => k.vertical(...a),
+  };
 }
 
-/** Byte offsets of the buffers in the module's memory, each 16-aligned with 16 spare bytes after it. */
+function nativeKernels(kernel: NativeKernel): Kernels {
+  const lib = loadNativeResample().lib;
+  if (!lib || !lib.kernels.includes(kernel)) throw new Error(`resize kernels ${kernel}: not runnable here (${lib ? `this CPU runs ${lib.kernels.join(', ')}` : loadNativeResample().reason})`);
+  const level = LEVEL[kernel];
+  let mem = Buffer.alloc(0);
+  const check = (rc: number) => {
+    if (rc !== 0) throw new Error(`native resize kernels ${kernel} refused to run (code ${rc})`);
+  };
+  return {
+    name: kernel,
+    get size() { return mem.length; },
+    reserve(bytes) {
+      if (bytes > mem.length) mem = Buffer.allocUnsafeSlow(Math.ceil(bytes / 65536) * 65536);
+      return mem;
+    },
+    horizontal: (src, w, rows, dst, ow, _kk, bounds, _ksize, scratch, pairs, kh, kl, psize) => check(lib.horizontal(level, mem, src, w, rows, dst, ow, bounds, scratch, pairs, kh, kl, psize)),
+    vertical: (src, stride, dst, oh, bounds, kh, kl, psize, yoff) => check(lib.vertical(level, mem, src, stride, dst, oh, bounds, kh, kl, psize, yoff)),
+  };
+}
+
+function kernelsFor(kernel: ResizeKernel): Kernels {
+  return kernel === 'wasm-simd128' ? wasmKernels() : nativeKernels(kernel);
+}
+
+/** Byte offsets of the buffers in the kernels' memory, each 64-aligned with 64 spare bytes after it. */
 class Layout {
   end = 0;
   take(bytes: number): number {
     const at = this.end;
-    this.end = (at + bytes + 16 + 15) & ~15;
+    this.end = (at + bytes + 64 + 63) & ~63;
     return at;
   }
 }
@@ -125,6 +170,12 @@ export interface Size { width: number; height: number }
  */
 export class Resampler {
   private k: Kernels | undefined;
+  /** Which kernels run the passes (default: defaultResizeKernel — the widest this CPU and build have). */
+  readonly kernel: ResizeKernel;
+
+  constructor(kernel?: ResizeKernel) {
+    this.kernel = kernel ?? defaultResizeKernel().kernel;
+  }
 
   resize(src: Uint8Array, w: number, h: number, sizes: readonly Size[]): Uint8Array[] {
     if (src.length < w * h * 3) throw new RangeError(`resize: ${src.length} bytes < ${w}×${h}×3`);
@@ -143,8 +194,10 @@ export class Resampler {
     for (const s of sizes) if (!(s.width > 0 && s.height > 0)) throw new RangeError(`resize ${w}×${h} → ${s.width}×${s.height}: sizes must be positive`);
     const L = new Layout();
     const srcAt = L.take(w * h * 3);
-    const scratch = L.take(w * 12); // four rows interleaved, for the horizontal pass
-    const pairs = L.take(w * 48); // … and as 16-bit pixel pairs
+    // A strip of rows interleaved, for the horizontal pass, and as 16-bit pixel pairs: 4 rows (WebAssembly),
+    // 8 (AVX2) or 16 (AVX-512, 4 bytes per pixel); room for 16.
+    const scratch = L.take(w * 64 + 64);
+    const pairs = L.take(w * 256 + 128);
     const jobs = sizes.map((s) => {
       const cx = s.width !== w ? coefficients(w, s.width) : undefined;
       const cy = s.height !== h ? coefficients(h, s.height) : undefined;
@@ -166,20 +219,18 @@ export class Resampler {
         out: cx || cy ? L.take(s.width * s.height * 3) : srcAt,
       };
     });
-    if (!this.k || (this.k.memory.buffer.byteLength > KEEP_BYTES && L.end <= KEEP_BYTES)) this.k = instantiate();
+    if (!this.k || (this.k.size > KEEP_BYTES && L.end <= KEEP_BYTES)) this.k = kernelsFor(this.kernel);
     const k = this.k;
-    const have = k.memory.buffer.byteLength;
-    if (L.end > have) k.memory.grow(Math.ceil((L.end - have) / 65536));
-    const mem = new Uint8Array(k.memory.buffer);
+    const mem = k.reserve(L.end);
     const put = (a: Int32Array, off: number) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
     const run = () => jobs.map(({ s, cx, cy, px, py, y0, y1, cxk, cxb, cxh, cxl, cyb, cyh, cyl, tmp, out }) => {
       if (cx && px) put(cx.kk, cxk), put(cx.bounds, cxb), put(px.kh, cxh), put(px.kl, cxl);
       if (cy && py) put(cy.bounds, cyb), put(py.kh, cyh), put(py.kl, cyl);
       if (cx && px && cy && py) {
-        k.horizontal4(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
+        k.horizontal(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
         k.vertical(tmp, s.width * 3, out, s.height, cyb, cyh, cyl, py.psize, y0);
       } else if (cx && px) {
-        k.horizontal4(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
+        k.horizontal(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
       } else if (cy && py) {
         k.vertical(srcAt, w * 3, out, s.height, cyb, cyh, cyl, py.psize, 0);
       }

@@ -9,6 +9,7 @@ import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCompute, nvidiaDriverPresent } from '../../src/compute/index.js';
 import { describeTileEncoder } from '../../src/compute/cpu.js';
+import { describeResizeKernel } from '../../src/compute/native-resample.js';
 import { findBinary } from '../../src/compute/ffmpeg.js';
 import type { Logger } from '../../src/core/log.js';
 import { tempDir, PYTHON } from '../helpers/tmp.js';
@@ -30,7 +31,7 @@ describe('backend selection', () => {
     logs.length = 0;
     const b = await createCompute({ backend: 'cpu', threads: 2 }, log);
     expect([b.name, b.frames, b.threads]).toEqual(['cpu', 'cpu', 2]);
-    expect(logs.join('\n')).toContain(`compute: cpu backend (asked for); 2 tiling thread(s); JPEG tiles: ${describeTileEncoder()}`);
+    expect(logs.join('\n')).toContain(`compute: cpu backend (asked for); 2 tiling thread(s); resize: ${describeResizeKernel()}; JPEG tiles: ${describeTileEncoder()}`);
     await b.close();
   });
 

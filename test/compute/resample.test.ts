@@ -1,14 +1,19 @@
 /**
- * The WebAssembly bicubic resampler: bit-identical to Pillow's Image.resize(BICUBIC) on a table of sizes
- * (enlarging, shrinking, one axis each way, unchanged axes, 1-pixel images, extreme aspect ratios), several
- * sizes from one copy, the memory it keeps, its errors, and the committed module matching its source.
+ * The bicubic resampler, with each set of kernels this machine runs (WebAssembly always; the native AVX2 and
+ * AVX-512BW ones where the library is built and the CPU has them): bit-identical to Pillow's
+ * Image.resize(BICUBIC) on a table of sizes (enlarging, shrinking, one axis each way, unchanged axes, 1-pixel
+ * images, extreme aspect ratios, row counts and widths around the native kernels' 8- and 16-row strips and
+ * 16-pixel blocks), several sizes from one copy, the memory it keeps, its errors; the committed module matching
+ * its source, the native library matching its source, and the fallback when there is none.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Resampler, resizeBicubicRgb, coefficients } from '../../src/compute/resample.js';
+import { createHash } from 'node:crypto';
+import { Resampler, coefficients } from '../../src/compute/resample.js';
+import { defaultResizeKernel, describeResizeKernel, loadNativeResample, resetNativeResample, type ResizeKernel } from '../../src/compute/native-resample.js';
 import { RESAMPLE_WASM } from '../../src/compute/wasm/resample.wasm.js';
 import { tempDir, PYTHON } from '../helpers/tmp.js';
 
@@ -35,6 +40,10 @@ const CASES: [number, number, number, number][] = [
   [97, 61, 1344, 896],
   [900, 4, 1344, 4], // the four-row horizontal pass alone, once
   [7, 8, 448, 8], // … twice, on a 7-pixel row
+  [37, 33, 45, 17], // strips of 8 and 16 rows with one left over; a 13-pixel last block out
+  [250, 15, 17, 31], // fewer rows than one 16-row strip; 17 pixels out: a one-pixel last block
+  [33, 47, 16, 16], // blocks of 16 exactly out; 33 in: a one-pixel last block in
+  [1000, 24, 8, 24], // x only, 8 pixels out: one whole AVX2 block, half an AVX-512 one
 ];
 
 // Noise and hard edges (every value 0 or 255, or uniform random): the negative lobes push sums past both ends,
@@ -78,7 +87,13 @@ beforeAll(async () => {
   photo = readFileSync(join(dir, '0.in'));
 });
 
-describe('bicubic resize, Pillow bit for bit', () => {
+const native = loadNativeResample();
+const KERNELS: ResizeKernel[] = ['wasm-simd128', ...(native.lib?.kernels ?? [])];
+
+describe.each(KERNELS)('bicubic resize with the %s kernels, Pillow bit for bit', (kernel) => {
+  const resizeBicubicRgb = (src: Uint8Array, w: number, h: number, ow: number, oh: number) =>
+    Buffer.from(new Resampler(kernel).resize(src, w, h, [{ width: ow, height: oh }])[0]);
+
   test.each(CASES.map((c, i) => [i, ...c]))('case %i: %i×%i → %i×%i', (i, w, h, ow, oh) => {
     const src = readFileSync(join(dir, `${i}.in`));
     const ours = resizeBicubicRgb(src, w, h, ow, oh);
@@ -103,7 +118,7 @@ describe('bicubic resize, Pillow bit for bit', () => {
   });
 
   test('several sizes from one copy equal separate calls; views live until the next call', () => {
-    const r = new Resampler();
+    const r = new Resampler(kernel);
     const [grid, thumb, same] = r.resize(photo, 720, 477, [{ width: 1344, height: 896 }, { width: 448, height: 448 }, { width: 720, height: 477 }]);
     expect(Buffer.compare(Buffer.from(grid), resizeBicubicRgb(photo, 720, 477, 1344, 896))).toBe(0);
     expect(Buffer.compare(Buffer.from(thumb), resizeBicubicRgb(photo, 720, 477, 448, 448))).toBe(0);
@@ -114,7 +129,7 @@ describe('bicubic resize, Pillow bit for bit', () => {
   });
 
   test('memory above 256 MiB is not kept for the next image', () => {
-    const r = new Resampler();
+    const r = new Resampler(kernel);
     // 8000×4000 → 8000×8000: source 96 MB + output 192 MB.
     const big = Buffer.alloc(8000 * 4000 * 3, 100);
     const [out] = r.resize(big, 8000, 4000, [{ width: 8000, height: 8000 }]);
@@ -125,25 +140,25 @@ describe('bicubic resize, Pillow bit for bit', () => {
   });
 
   test('bad sizes are errors, not garbage', () => {
-    const r = new Resampler();
+    const r = new Resampler(kernel);
     expect(() => r.resize(photo, 0, 477, [{ width: 448, height: 448 }])).toThrow(/must be positive/);
     expect(() => r.resize(photo, 720, 477, [{ width: 448, height: 0 }])).toThrow(/must be positive/);
     expect(() => r.resize(photo.subarray(0, 100), 720, 477, [{ width: 448, height: 448 }])).toThrow(/100 bytes < 720×477×3/);
   });
+});
 
-  test("coefficients: Pillow's support and normalisation", () => {
-    const up = coefficients(720, 1344); // enlarging: support 2, 5 taps
-    expect(up.ksize).toBe(5);
-    const down = coefficients(2400, 448); // shrinking 5.36×: support 10.7, 23 taps
-    expect(down.ksize).toBe(23);
-    for (const c of [up, down]) {
-      for (let x = 0; x < c.bounds.length / 2; x++) {
-        let sum = 0;
-        for (let k = 0; k < c.bounds[2 * x + 1]; k++) sum += c.kk[x * c.ksize + k];
-        expect(Math.abs(sum - (1 << 22))).toBeLessThanOrEqual(c.ksize); // each rounded to 22 bits
-      }
+test("coefficients: Pillow's support and normalisation", () => {
+  const up = coefficients(720, 1344); // enlarging: support 2, 5 taps
+  expect(up.ksize).toBe(5);
+  const down = coefficients(2400, 448); // shrinking 5.36×: support 10.7, 23 taps
+  expect(down.ksize).toBe(23);
+  for (const c of [up, down]) {
+    for (let x = 0; x < c.bounds.length / 2; x++) {
+      let sum = 0;
+      for (let k = 0; k < c.bounds[2 * x + 1]; k++) sum += c.kk[x * c.ksize + k];
+      expect(Math.abs(sum - (1 << 22))).toBeLessThanOrEqual(c.ksize); // each rounded to 22 bits
     }
-  });
+  }
 });
 
 test('the committed WebAssembly is what resample.as.ts compiles to (npm run build:wasm)', async () => {
@@ -152,3 +167,52 @@ test('the committed WebAssembly is what resample.as.ts compiles to (npm run buil
   const wasm: Buffer = await compileResample();
   expect(wasm.toString('base64')).toBe(RESAMPLE_WASM);
 }, 60_000);
+
+describe('the native kernels', () => {
+  test.skipIf(!native.lib)(`the library is built from this resample.c (npm run build:native)${native.lib ? '' : ` — not here: ${native.reason}`}`, () => {
+    const source = createHash('sha256').update(readFileSync('src/compute/native/resample.c')).digest('hex');
+    expect(native.lib!.sourceHash).toBe(source);
+  });
+
+  test('without the library the WebAssembly kernels run, and the log says why', () => {
+    resetNativeResample();
+    try {
+      const none = loadNativeResample(join(dir, 'no-such-library.so'));
+      expect(none.lib).toBeNull();
+      expect(none.reason).toMatch(/no-such-library\.so is not built \(npm run build:native; it needs a C compiler\)/);
+      expect(defaultResizeKernel({})).toEqual({ kernel: 'wasm-simd128', reason: none.reason });
+      expect(describeResizeKernel({})).toBe(`WebAssembly SIMD (${none.reason})`);
+      expect(new Resampler().kernel).toBe('wasm-simd128');
+    } finally {
+      resetNativeResample();
+    }
+  });
+
+  test('a file that is not a library: WebAssembly, with the loader\'s reason', () => {
+    resetNativeResample();
+    try {
+      const junk = join(dir, 'junk.so');
+      writeFileSync(junk, 'not an ELF file');
+      const r = loadNativeResample(junk);
+      expect(r.lib).toBeNull();
+      expect(r.reason).toMatch(/junk\.so does not load: /);
+    } finally {
+      resetNativeResample();
+    }
+  });
+
+  test('SHARDLOOM_RESIZE picks the kernels; a bad value is a usage error naming it', () => {
+    expect(defaultResizeKernel({ SHARDLOOM_RESIZE: 'wasm' })).toEqual({ kernel: 'wasm-simd128', reason: 'SHARDLOOM_RESIZE=wasm' });
+    expect(() => defaultResizeKernel({ SHARDLOOM_RESIZE: 'avx9000' })).toThrow(/SHARDLOOM_RESIZE=avx9000 in the environment: expected wasm, avx2 or avx512bw/);
+    if (native.lib) {
+      expect(defaultResizeKernel({})).toEqual({ kernel: native.lib.kernels[0], reason: '' });
+      expect(defaultResizeKernel({ SHARDLOOM_RESIZE: 'avx2' })).toEqual({ kernel: 'avx2', reason: '' });
+      expect(describeResizeKernel({ SHARDLOOM_RESIZE: 'avx2' })).toBe('native AVX2');
+      if (!native.lib.kernels.includes('avx512bw')) expect(defaultResizeKernel({ SHARDLOOM_RESIZE: 'avx512bw' }).reason).toMatch(/this CPU runs only avx2/);
+    }
+  });
+
+  test('asking for kernels this CPU or build cannot run is an error, not a crash', () => {
+    expect(() => new Resampler('avx9000' as ResizeKernel).resize(Buffer.alloc(12), 2, 2, [{ width: 3, height: 3 }])).toThrow(/resize kernels avx9000: not runnable here/);
+  });
+});
