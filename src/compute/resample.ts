@@ -92,13 +92,21 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
   return { kk, bounds, ksize };
 }
 
+/**
+ * One output of a horizontal pass: `ow` pixels per row into `dst`, from the source rows [ya, yb) (stored from
+ * dst's first row on), with the coefficients at kk / bounds (plain) and kh / kl (split pairs). Offsets in the
+ * kernels' memory.
+ */
+interface HorizontalOut { dst: number; ow: number; kk: number; bounds: number; ksize: number; kh: number; kl: number; psize: number; ya: number; yb: number }
+
 /** The two passes over one memory, in WebAssembly or native code; every pointer a byte offset into `memory`. */
 interface Kernels {
   readonly name: ResizeKernel;
   /** The memory, at least `bytes` long (a new view after it grew; its contents are not kept). */
   reserve(bytes: number): Uint8Array;
   readonly size: number;
-  horizontal(src: number, w: number, rows: number, dst: number, ow: number, kk: number, bounds: number, ksize: number, scratch: number, pairs: number, kh: number, kl: number, psize: number): void;
+  /** The horizontal passes of one source (w pixels per row at `src`) into every output. */
+  horizontal(src: number, w: number, scratch: number, pairs: number, desc: number, outs: readonly HorizontalOut[]): void;
   vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
 }
 
@@ -121,7 +129,10 @@ function wasmKernels(): Kernels {
       if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
       return new Uint8Array(k.memory.buffer);
     },
-    horizontal: (...a) => k.horizontal4(...a),
+    // One pass per output: each over only the rows it wants.
+    horizontal: (src, w, scratch, pairs, _desc, outs) => {
+      for (const o of outs) k.horizontal4(src + o.ya * w * 3, w, o.yb - o.ya, o.dst, o.ow, o.kk, o.bounds, o.ksize, scratch, pairs, o.kh, o.kl, o.psize);
+    },
     vertical: (...a) => k.vertical(...a),
   };
 }
@@ -141,7 +152,17 @@ function nativeKernels(kernel: NativeKernel): Kernels {
       if (bytes > mem.length) mem = Buffer.allocUnsafeSlow(Math.ceil(bytes / 65536) * 65536);
       return mem;
     },
-    horizontal: (src, w, rows, dst, ow, _kk, bounds, _ksize, scratch, pairs, kh, kl, psize) => check(lib.horizontal(level, mem, src, w, rows, dst, ow, bounds, scratch, pairs, kh, kl, psize)),
+    // One pass for every output (up to 8 per call): the source's strips are transposed once, for the grid
+    // and the thumbnail. `desc` has room for 8 descriptors of 8 doubles.
+    horizontal: (src, w, scratch, pairs, desc, all) => {
+      for (let at = 0; at < all.length; at += 8) {
+        const outs = all.slice(at, at + 8);
+        const y0 = Math.min(...outs.map((o) => o.ya)), y1 = Math.max(...outs.map((o) => o.yb));
+        const d = new Float64Array(mem.buffer, mem.byteOffset + desc, outs.length * 8);
+        outs.forEach((o, i) => d.set([o.dst, o.ow, o.bounds, o.kh, o.kl, o.psize, o.ya - y0, o.yb - y0], i * 8));
+        check(lib.horizontal(level, mem, src + y0 * w * 3, w, y1 - y0, scratch, pairs, outs.length, desc));
+      }
+    },
     vertical: (src, stride, dst, oh, bounds, kh, kl, psize, yoff) => check(lib.vertical(level, mem, src, stride, dst, oh, bounds, kh, kl, psize, yoff)),
   };
 }
@@ -198,6 +219,7 @@ export class Resampler {
     // 8 (AVX2) or 16 (AVX-512, 4 bytes per pixel); room for 16.
     const scratch = L.take(w * 64 + 64);
     const pairs = L.take(w * 256 + 128);
+    const desc = L.take(8 * 64); // the native kernels' output descriptors
     const jobs = sizes.map((s) => {
       const cx = s.width !== w ? coefficients(w, s.width) : undefined;
       const cy = s.height !== h ? coefficients(h, s.height) : undefined;
@@ -223,19 +245,24 @@ export class Resampler {
     const k = this.k;
     const mem = k.reserve(L.end);
     const put = (a: Int32Array, off: number) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-    const run = () => jobs.map(({ s, cx, cy, px, py, y0, y1, cxk, cxb, cxh, cxl, cyb, cyh, cyl, tmp, out }) => {
-      if (cx && px) put(cx.kk, cxk), put(cx.bounds, cxb), put(px.kh, cxh), put(px.kl, cxl);
-      if (cy && py) put(cy.bounds, cyb), put(py.kh, cyh), put(py.kl, cyl);
-      if (cx && px && cy && py) {
-        k.horizontal(srcAt + y0 * w * 3, w, y1 - y0, tmp, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
-        k.vertical(tmp, s.width * 3, out, s.height, cyb, cyh, cyl, py.psize, y0);
-      } else if (cx && px) {
-        k.horizontal(srcAt, w, h, out, s.width, cxk, cxb, cx.ksize, scratch, pairs, cxh, cxl, px.psize);
-      } else if (cy && py) {
-        k.vertical(srcAt, w * 3, out, s.height, cyb, cyh, cyl, py.psize, 0);
+    const run = () => {
+      const outs: HorizontalOut[] = [];
+      for (const { s, cx, cy, px, py, y0, y1, cxk, cxb, cxh, cxl, cyb, cyh, cyl, tmp, out } of jobs) {
+        if (cx && px) {
+          put(cx.kk, cxk), put(cx.bounds, cxb), put(px.kh, cxh), put(px.kl, cxl);
+          outs.push({ dst: cy ? tmp : out, ow: s.width, kk: cxk, bounds: cxb, ksize: cx.ksize, kh: cxh, kl: cxl, psize: px.psize, ya: y0, yb: y1 });
+        }
+        if (cy && py) put(cy.bounds, cyb), put(py.kh, cyh), put(py.kl, cyl);
       }
-      return mem.subarray(out, out + s.width * s.height * 3);
-    });
+      k.horizontal(srcAt, w, scratch, pairs, desc, outs);
+      return jobs.map(({ s, cx, cy, py, y0, cyb, cyh, cyl, tmp, out }) => {
+        if (cy && py) {
+          if (cx) k.vertical(tmp, s.width * 3, out, s.height, cyb, cyh, cyl, py.psize, y0);
+          else k.vertical(srcAt, w * 3, out, s.height, cyb, cyh, cyl, py.psize, 0);
+        }
+        return mem.subarray(out, out + s.width * s.height * 3);
+      });
+    };
     return { input: mem.subarray(srcAt, srcAt + w * h * 3), run };
   }
 }

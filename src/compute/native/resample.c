@@ -44,6 +44,14 @@ EXPORT int sl_resample_level(void) {
   return 0;
 }
 
+/* One output of a horizontal pass: ow pixels per row, the coefficients (bounds, split pairs, psize per
+ * output pixel), and the source rows [ya, yb) it wants, stored at dst from its row 0 on. */
+typedef struct {
+  uint8_t *dst;
+  const int32_t *B, *KH, *KL;
+  int ow, psize, ya, yb;
+} HOut;
+
 /* ---------------------------------------------------------------------------------------------- AVX2 */
 
 __attribute__((target("avx2"))) static inline __m256i exact256(__m256i h, __m256i l) {
@@ -72,26 +80,75 @@ __attribute__((target("avx2"))) static inline void transpose8(__m256i r[8]) {
 /* Horizontal pass, 8 rows per strip. scratch: per source pixel (and a zero pixel w) its 8 rows as R G B 0,
  * 32 bytes; pairs: per source pixel those 32 values and pixel x+1's as 16-bit pairs, 128 bytes, in the order
  * the unpacks give (128-bit lane k holds rows 4k … 4k+3; the packs at the end undo it). */
-__attribute__((target("avx2"))) static void horizontal_avx2(uint8_t *mem, int64_t src, int w, int rows, int64_t dst, int ow,
-                                                            int64_t bounds, int64_t scratch, int64_t pairs, int64_t kh, int64_t kl, int psize) {
-  const size_t inStride = (size_t)w * 3, outStride = (size_t)ow * 3;
-  const int32_t *B = (const int32_t *)(mem + bounds);
-  const int32_t *KH = (const int32_t *)(mem + kh), *KL = (const int32_t *)(mem + kl);
-  uint8_t *S = mem + scratch;
-  int16_t *P = (int16_t *)(mem + pairs);
+/* One strip's results (8 rows from source row y, n_rows of them real) for one output: every output pixel's
+ * dot products, 8 pixels at a time transposed back into rows; only the rows the output wants are stored. */
+__attribute__((target("avx2"))) static void emit_avx2(const HOut *out, const int16_t *P, int y, int n_rows) {
+  const int ow = out->ow, psize = out->psize;
+  const size_t outStride = (size_t)ow * 3;
+  const int32_t *B = out->B, *KH = out->KH, *KL = out->KL;
   const __m256i half = _mm256_set1_epi32(HALF);
   const __m256i zero = _mm256_setzero_si256();
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  const __m256i widen = _mm256_setr_epi32(0, 1, 2, 2, 3, 4, 5, 5);
-  const __m256i rgb0 = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1));
   const __m256i rgb = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
   const __m256i narrow = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
   _Alignas(32) uint8_t obuf[8][32];
   _Alignas(32) uint8_t tail[32];
+  for (int xx0 = 0; xx0 < ow; xx0 += 8) {
+    const int cnt = ow - xx0 < 8 ? ow - xx0 : 8;
+    for (int k = 0; k < cnt; k++) {
+      const int xx = xx0 + k, xmin = B[2 * xx], n = B[2 * xx + 1];
+      const int32_t *kho = KH + (size_t)xx * psize, *klo = KL + (size_t)xx * psize;
+      const __m256i *p = (const __m256i *)(P + (size_t)xmin * 64);
+      __m256i h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = half, l1 = half, l2 = half, l3 = half;
+      const int np = (n + 1) >> 1;
+      for (int j = 0; j < np; j++) {
+        const __m256i ch = _mm256_set1_epi32(kho[j]), cl = _mm256_set1_epi32(klo[j]);
+        const __m256i v0 = _mm256_loadu_si256(p), v1 = _mm256_loadu_si256(p + 1);
+        const __m256i v2 = _mm256_loadu_si256(p + 2), v3 = _mm256_loadu_si256(p + 3);
+        h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(v0, ch));
+        l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(v0, cl));
+        h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(v1, ch));
+        l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(v1, cl));
+        h2 = _mm256_add_epi32(h2, _mm256_madd_epi16(v2, ch));
+        l2 = _mm256_add_epi32(l2, _mm256_madd_epi16(v2, cl));
+        h3 = _mm256_add_epi32(h3, _mm256_madd_epi16(v3, ch));
+        l3 = _mm256_add_epi32(l3, _mm256_madd_epi16(v3, cl));
+        p += 8; /* two source pixels */
+      }
+      const __m256i n01 = _mm256_packs_epi32(exact256(h0, l0), exact256(h1, l1));
+      const __m256i n23 = _mm256_packs_epi32(exact256(h2, l2), exact256(h3, l3));
+      _mm256_store_si256((__m256i *)obuf[k], _mm256_packus_epi16(n01, n23)); /* dword r: row r's R G B 0 */
+    }
+    __m256i o[8];
+    for (int i = 0; i < 8; i++) o[i] = _mm256_load_si256((const __m256i *)obuf[i]);
+    transpose8(o);
+    for (int r = 0; r < n_rows; r++) {
+      if (y + r < out->ya || y + r >= out->yb) continue;
+      const __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(o[r], rgb), narrow);
+      uint8_t *at = out->dst + (size_t)(y + r - out->ya) * outStride + (size_t)xx0 * 3;
+      if (cnt == 8) _mm256_maskstore_epi32((int *)at, six, v);
+      else {
+        _mm256_store_si256((__m256i *)tail, v);
+        memcpy(at, tail, (size_t)cnt * 3);
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) static void horizontal_avx2(const uint8_t *src, int w, int rows, uint8_t *S, int16_t *P, const HOut *outs, int nout) {
+  const size_t inStride = (size_t)w * 3;
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const __m256i widen = _mm256_setr_epi32(0, 1, 2, 2, 3, 4, 5, 5);
+  const __m256i rgb0 = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1));
+  _Alignas(32) uint8_t tail[32];
   for (int y = 0; y < rows; y += 8) {
     const int n_rows = rows - y < 8 ? rows - y : 8;
+    int wanted = 0; /* does any output want a row of this strip? */
+    for (int oi = 0; oi < nout; oi++) wanted |= outs[oi].ya < y + n_rows && y < outs[oi].yb;
+    if (!wanted) continue;
     const uint8_t *row[8];
-    for (int r = 0; r < 8; r++) row[r] = mem + src + (size_t)(y + (r < n_rows ? r : n_rows - 1)) * inStride;
+    for (int r = 0; r < 8; r++) row[r] = src + (size_t)(y + (r < n_rows ? r : n_rows - 1)) * inStride;
     for (int x0 = 0; x0 < w; x0 += 8) {
       const int cnt = w - x0 < 8 ? w - x0 : 8;
       __m256i t[8];
@@ -119,45 +176,8 @@ __attribute__((target("avx2"))) static void horizontal_avx2(uint8_t *mem, int64_
       _mm256_storeu_si256(q + 2, _mm256_unpacklo_epi8(hi, zero));
       _mm256_storeu_si256(q + 3, _mm256_unpackhi_epi8(hi, zero));
     }
-    for (int xx0 = 0; xx0 < ow; xx0 += 8) {
-      const int cnt = ow - xx0 < 8 ? ow - xx0 : 8;
-      for (int k = 0; k < cnt; k++) {
-        const int xx = xx0 + k, xmin = B[2 * xx], n = B[2 * xx + 1];
-        const int32_t *kho = KH + (size_t)xx * psize, *klo = KL + (size_t)xx * psize;
-        const __m256i *p = (const __m256i *)(P + (size_t)xmin * 64);
-        __m256i h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = half, l1 = half, l2 = half, l3 = half;
-        const int np = (n + 1) >> 1;
-        for (int j = 0; j < np; j++) {
-          const __m256i ch = _mm256_set1_epi32(kho[j]), cl = _mm256_set1_epi32(klo[j]);
-          const __m256i v0 = _mm256_loadu_si256(p), v1 = _mm256_loadu_si256(p + 1);
-          const __m256i v2 = _mm256_loadu_si256(p + 2), v3 = _mm256_loadu_si256(p + 3);
-          h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(v0, ch));
-          l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(v0, cl));
-          h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(v1, ch));
-          l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(v1, cl));
-          h2 = _mm256_add_epi32(h2, _mm256_madd_epi16(v2, ch));
-          l2 = _mm256_add_epi32(l2, _mm256_madd_epi16(v2, cl));
-          h3 = _mm256_add_epi32(h3, _mm256_madd_epi16(v3, ch));
-          l3 = _mm256_add_epi32(l3, _mm256_madd_epi16(v3, cl));
-          p += 8; /* two source pixels */
-        }
-        const __m256i n01 = _mm256_packs_epi32(exact256(h0, l0), exact256(h1, l1));
-        const __m256i n23 = _mm256_packs_epi32(exact256(h2, l2), exact256(h3, l3));
-        _mm256_store_si256((__m256i *)obuf[k], _mm256_packus_epi16(n01, n23)); /* dword r: row r's R G B 0 */
-      }
-      __m256i o[8];
-      for (int i = 0; i < 8; i++) o[i] = _mm256_load_si256((const __m256i *)obuf[i]);
-      transpose8(o);
-      for (int r = 0; r < n_rows; r++) {
-        const __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(o[r], rgb), narrow);
-        uint8_t *at = mem + dst + (size_t)(y + r) * outStride + (size_t)xx0 * 3;
-        if (cnt == 8) _mm256_maskstore_epi32((int *)at, six, v);
-        else {
-          _mm256_store_si256((__m256i *)tail, v);
-          memcpy(at, tail, (size_t)cnt * 3);
-        }
-      }
-    }
+    for (int oi = 0; oi < nout; oi++)
+      if (outs[oi].ya < y + n_rows && y < outs[oi].yb) emit_avx2(outs + oi, P, y, n_rows);
   }
 }
 
@@ -237,24 +257,67 @@ AVX512 static inline void transpose16(__m512i r[16]) {
 }
 
 /* Horizontal pass, 16 rows per strip (as horizontal_avx2): scratch 64 bytes per source pixel, pairs 256. */
-AVX512 static void horizontal_avx512(uint8_t *mem, int64_t src, int w, int rows, int64_t dst, int ow, int64_t bounds, int64_t scratch,
-                                     int64_t pairs, int64_t kh, int64_t kl, int psize) {
-  const size_t inStride = (size_t)w * 3, outStride = (size_t)ow * 3;
-  const int32_t *B = (const int32_t *)(mem + bounds);
-  const int32_t *KH = (const int32_t *)(mem + kh), *KL = (const int32_t *)(mem + kl);
-  uint8_t *S = mem + scratch;
-  int16_t *P = (int16_t *)(mem + pairs);
+/* One strip's results (16 rows from source row y, n_rows of them real) for one output: every output pixel's
+ * dot products, 16 pixels at a time transposed back into rows; only the rows the output wants are stored. */
+AVX512 static void emit_avx512(const HOut *out, const int16_t *P, int y, int n_rows) {
+  const int ow = out->ow, psize = out->psize;
+  const size_t outStride = (size_t)ow * 3;
+  const int32_t *B = out->B, *KH = out->KH, *KL = out->KL;
   const __m512i half = _mm512_set1_epi32(HALF);
   const __m512i zero = _mm512_setzero_si512();
-  const __m512i widen = _mm512_setr_epi32(0, 1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11);
-  const __m512i rgb0 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1));
   const __m512i rgb = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
   const __m512i narrow = _mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15);
   _Alignas(64) uint8_t obuf[16][64];
+  for (int xx0 = 0; xx0 < ow; xx0 += 16) {
+    const int cnt = ow - xx0 < 16 ? ow - xx0 : 16;
+    for (int k = 0; k < cnt; k++) {
+      const int xx = xx0 + k, xmin = B[2 * xx], n = B[2 * xx + 1];
+      const int32_t *kho = KH + (size_t)xx * psize, *klo = KL + (size_t)xx * psize;
+      const __m512i *p = (const __m512i *)(P + (size_t)xmin * 128);
+      __m512i h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = half, l1 = half, l2 = half, l3 = half;
+      const int np = (n + 1) >> 1;
+      for (int j = 0; j < np; j++) {
+        const __m512i ch = _mm512_set1_epi32(kho[j]), cl = _mm512_set1_epi32(klo[j]);
+        const __m512i v0 = _mm512_loadu_si512((const void *)p), v1 = _mm512_loadu_si512((const void *)(p + 1));
+        const __m512i v2 = _mm512_loadu_si512((const void *)(p + 2)), v3 = _mm512_loadu_si512((const void *)(p + 3));
+        h0 = _mm512_add_epi32(h0, _mm512_madd_epi16(v0, ch));
+        l0 = _mm512_add_epi32(l0, _mm512_madd_epi16(v0, cl));
+        h1 = _mm512_add_epi32(h1, _mm512_madd_epi16(v1, ch));
+        l1 = _mm512_add_epi32(l1, _mm512_madd_epi16(v1, cl));
+        h2 = _mm512_add_epi32(h2, _mm512_madd_epi16(v2, ch));
+        l2 = _mm512_add_epi32(l2, _mm512_madd_epi16(v2, cl));
+        h3 = _mm512_add_epi32(h3, _mm512_madd_epi16(v3, ch));
+        l3 = _mm512_add_epi32(l3, _mm512_madd_epi16(v3, cl));
+        p += 8; /* two source pixels */
+      }
+      const __m512i n01 = _mm512_packs_epi32(exact512(h0, l0), exact512(h1, l1));
+      const __m512i n23 = _mm512_packs_epi32(exact512(h2, l2), exact512(h3, l3));
+      _mm512_store_si512((void *)obuf[k], _mm512_packus_epi16(n01, n23)); /* dword r: row r's R G B 0 */
+    }
+    __m512i o[16];
+    for (int i = 0; i < 16; i++) o[i] = _mm512_load_si512((const void *)obuf[i]);
+    transpose16(o);
+    const __mmask64 m = ((__mmask64)1 << (3 * cnt)) - 1;
+    for (int r = 0; r < n_rows; r++) {
+      if (y + r < out->ya || y + r >= out->yb) continue;
+      uint8_t *at = out->dst + (size_t)(y + r - out->ya) * outStride + (size_t)xx0 * 3;
+      _mm512_mask_storeu_epi8(at, m, _mm512_permutexvar_epi32(narrow, _mm512_shuffle_epi8(o[r], rgb)));
+    }
+  }
+}
+
+AVX512 static void horizontal_avx512(const uint8_t *src, int w, int rows, uint8_t *S, int16_t *P, const HOut *outs, int nout) {
+  const size_t inStride = (size_t)w * 3;
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i widen = _mm512_setr_epi32(0, 1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11);
+  const __m512i rgb0 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1));
   for (int y = 0; y < rows; y += 16) {
     const int n_rows = rows - y < 16 ? rows - y : 16;
+    int wanted = 0; /* does any output want a row of this strip? */
+    for (int oi = 0; oi < nout; oi++) wanted |= outs[oi].ya < y + n_rows && y < outs[oi].yb;
+    if (!wanted) continue;
     const uint8_t *row[16];
-    for (int r = 0; r < 16; r++) row[r] = mem + src + (size_t)(y + (r < n_rows ? r : n_rows - 1)) * inStride;
+    for (int r = 0; r < 16; r++) row[r] = src + (size_t)(y + (r < n_rows ? r : n_rows - 1)) * inStride;
     for (int x0 = 0; x0 < w; x0 += 16) {
       const int cnt = w - x0 < 16 ? w - x0 : 16;
       const __mmask64 m = ((__mmask64)1 << (3 * cnt)) - 1;
@@ -274,41 +337,8 @@ AVX512 static void horizontal_avx512(uint8_t *mem, int64_t src, int w, int rows,
       _mm512_storeu_si512((void *)(q + 2), _mm512_unpacklo_epi8(hi, zero));
       _mm512_storeu_si512((void *)(q + 3), _mm512_unpackhi_epi8(hi, zero));
     }
-    for (int xx0 = 0; xx0 < ow; xx0 += 16) {
-      const int cnt = ow - xx0 < 16 ? ow - xx0 : 16;
-      for (int k = 0; k < cnt; k++) {
-        const int xx = xx0 + k, xmin = B[2 * xx], n = B[2 * xx + 1];
-        const int32_t *kho = KH + (size_t)xx * psize, *klo = KL + (size_t)xx * psize;
-        const __m512i *p = (const __m512i *)(P + (size_t)xmin * 128);
-        __m512i h0 = zero, h1 = zero, h2 = zero, h3 = zero, l0 = half, l1 = half, l2 = half, l3 = half;
-        const int np = (n + 1) >> 1;
-        for (int j = 0; j < np; j++) {
-          const __m512i ch = _mm512_set1_epi32(kho[j]), cl = _mm512_set1_epi32(klo[j]);
-          const __m512i v0 = _mm512_loadu_si512((const void *)p), v1 = _mm512_loadu_si512((const void *)(p + 1));
-          const __m512i v2 = _mm512_loadu_si512((const void *)(p + 2)), v3 = _mm512_loadu_si512((const void *)(p + 3));
-          h0 = _mm512_add_epi32(h0, _mm512_madd_epi16(v0, ch));
-          l0 = _mm512_add_epi32(l0, _mm512_madd_epi16(v0, cl));
-          h1 = _mm512_add_epi32(h1, _mm512_madd_epi16(v1, ch));
-          l1 = _mm512_add_epi32(l1, _mm512_madd_epi16(v1, cl));
-          h2 = _mm512_add_epi32(h2, _mm512_madd_epi16(v2, ch));
-          l2 = _mm512_add_epi32(l2, _mm512_madd_epi16(v2, cl));
-          h3 = _mm512_add_epi32(h3, _mm512_madd_epi16(v3, ch));
-          l3 = _mm512_add_epi32(l3, _mm512_madd_epi16(v3, cl));
-          p += 8; /* two source pixels */
-        }
-        const __m512i n01 = _mm512_packs_epi32(exact512(h0, l0), exact512(h1, l1));
-        const __m512i n23 = _mm512_packs_epi32(exact512(h2, l2), exact512(h3, l3));
-        _mm512_store_si512((void *)obuf[k], _mm512_packus_epi16(n01, n23)); /* dword r: row r's R G B 0 */
-      }
-      __m512i o[16];
-      for (int i = 0; i < 16; i++) o[i] = _mm512_load_si512((const void *)obuf[i]);
-      transpose16(o);
-      const __mmask64 m = ((__mmask64)1 << (3 * cnt)) - 1;
-      for (int r = 0; r < n_rows; r++) {
-        uint8_t *at = mem + dst + (size_t)(y + r) * outStride + (size_t)xx0 * 3;
-        _mm512_mask_storeu_epi8(at, m, _mm512_permutexvar_epi32(narrow, _mm512_shuffle_epi8(o[r], rgb)));
-      }
-    }
+    for (int oi = 0; oi < nout; oi++)
+      if (outs[oi].ya < y + n_rows && y < outs[oi].yb) emit_avx512(outs + oi, P, y, n_rows);
   }
 }
 
@@ -357,14 +387,24 @@ AVX512 static void vertical_avx512(uint8_t *mem, int64_t src, int stride, int64_
 
 static int cpu = -1;
 
-/* Horizontal pass over `rows` rows with the kernels of `level` (512 or 256): src (w RGB pixels per row) → dst
- * (ow per row). Scratch and pairs as the strip width needs: (w + 1)·64 and w·256 bytes cover both.
- * Returns 0, or -1 when this CPU cannot run that level. */
-EXPORT int sl_horizontal(int level, uint8_t *mem, int64_t src, int w, int rows, int64_t dst, int ow, int64_t bounds, int64_t scratch,
-                         int64_t pairs, int64_t kh, int64_t kl, int psize) {
+/* Horizontal pass over the source rows [0, rows) at src (w RGB pixels per row) into `nout` outputs at once —
+ * the strips are transposed once for all of them (an image's grid and thumbnail) — with the kernels of
+ * `level` (512 or 256). desc: per output 8 doubles (exact integers): dst offset, ow, bounds, kh, kl offsets,
+ * psize, and the rows [ya, yb) of the source it wants, stored from dst's row 0. Scratch and pairs:
+ * (w + 1)·64 and w·256 bytes cover both levels. Returns 0, -1 when this CPU cannot run that level, -2 for
+ * more than 8 outputs. */
+EXPORT int sl_horizontal(int level, uint8_t *mem, int64_t src, int w, int rows, int64_t scratch, int64_t pairs, int nout, int64_t desc) {
   if (cpu < 0) cpu = sl_resample_level();
-  if (level == 512 && cpu >= 512) horizontal_avx512(mem, src, w, rows, dst, ow, bounds, scratch, pairs, kh, kl, psize);
-  else if (level == 256 && cpu >= 256) horizontal_avx2(mem, src, w, rows, dst, ow, bounds, scratch, pairs, kh, kl, psize);
+  if (nout > 8) return -2;
+  HOut outs[8];
+  const double *d = (const double *)(mem + desc);
+  for (int i = 0; i < nout; i++, d += 8) {
+    outs[i] = (HOut){ .dst = mem + (int64_t)d[0], .ow = (int)d[1], .B = (const int32_t *)(mem + (int64_t)d[2]),
+                      .KH = (const int32_t *)(mem + (int64_t)d[3]), .KL = (const int32_t *)(mem + (int64_t)d[4]),
+                      .psize = (int)d[5], .ya = (int)d[6], .yb = (int)d[7] };
+  }
+  if (level == 512 && cpu >= 512) horizontal_avx512(mem + src, w, rows, mem + scratch, (int16_t *)(mem + pairs), outs, nout);
+  else if (level == 256 && cpu >= 256) horizontal_avx2(mem + src, w, rows, mem + scratch, (int16_t *)(mem + pairs), outs, nout);
   else return -1;
   return 0;
 }
