@@ -26,7 +26,7 @@ const hash = createHash('sha256').update(readFileSync(source)).digest('hex');
 const cc = process.env.CC || 'cc';
 mkdirSync(`${root}dist/native`, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
-const r = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-fvisibility=hidden', `-DSL_SOURCE_HASH="${hash}"`, '-o', tmp, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+const r = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', `-DSL_SOURCE_HASH="${hash}"`, '-o', tmp, source, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.error || r.status !== 0) {
   rmSync(tmp, { force: true });
   skip(r.error ? `no C compiler (${cc}: ${r.error.code ?? r.error.message})` : `${cc} failed (exit ${r.status})`);

@@ -25,6 +25,7 @@ export interface NativeResample {
   /** The SHA-256 of the resample.c it was built from. */
   readonly sourceHash: string;
   horizontal(level: number, mem: Uint8Array, src: number, w: number, rows: number, scratch: number, pairs: number, nout: number, desc: number): number;
+  coefficients(mem: Uint8Array, inSize: number, outSize: number, ksize: number, bounds: number, kh: number, kl: number): number;
   vertical(level: number, mem: Uint8Array, src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): number;
 }
 
@@ -61,6 +62,7 @@ export function loadNativeResample(path = nativeLibraryPath()): { lib: NativeRes
         kernels,
         sourceHash: String(lib.func('const char* sl_source_hash()')()),
         horizontal: lib.func('int sl_horizontal(int level, uint8_t* mem, int64_t src, int w, int rows, int64_t scratch, int64_t pairs, int nout, int64_t desc)'),
+        coefficients: lib.func('int sl_coefficients(uint8_t* mem, int inSize, int outSize, int ksize, int64_t bounds, int64_t kh, int64_t kl)'),
         vertical: lib.func('int sl_vertical(int level, uint8_t* mem, int64_t src, int stride, int64_t dst, int oh, int64_t bounds, int64_t kh, int64_t kl, int psize, int yoff)'),
       },
     });

@@ -59,6 +59,22 @@ export function pairCoefficients(c: Coefficients): { kh: Int32Array; kl: Int32Ar
   return { kh, kl, psize };
 }
 
+/**
+ * What the layout needs of an axis before the coefficients are computed: taps per output position (ksize, and
+ * psize tap pairs) and the input range [first, end) the outputs read — Pillow's window formula for the first
+ * and the last output position.
+ */
+export function axis(inSize: number, outSize: number): { ksize: number; psize: number; first: number; end: number } {
+  const scale = inSize / outSize;
+  const support = 2 * Math.max(scale, 1);
+  const ksize = Math.ceil(support) * 2 + 1;
+  const window = (xx: number) => {
+    const center = (xx + 0.5) * scale;
+    return [Math.max(0, Math.trunc(center - support + 0.5)), Math.min(inSize, Math.trunc(center + support + 0.5))];
+  };
+  return { ksize, psize: (ksize + 1) >> 1, first: window(0)[0], end: window(outSize - 1)[1] };
+}
+
 /** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the whole input range, in the same doubles. */
 export function coefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize;
@@ -105,6 +121,9 @@ interface Kernels {
   /** The memory, at least `bytes` long (a new view after it grew; its contents are not kept). */
   reserve(bytes: number): Uint8Array;
   readonly size: number;
+  /** Pillow's coefficients for inSize → outSize into memory: bounds, and the split tap pairs (kh, kl); kk (the
+   *  plain ones, which only the WebAssembly kernels read) where they want them. */
+  coefficients(inSize: number, outSize: number, at: { kk: number; bounds: number; kh: number; kl: number }): void;
   /** The horizontal passes of one source (w pixels per row at `src`) into every output. */
   horizontal(src: number, w: number, scratch: number, pairs: number, desc: number, outs: readonly HorizontalOut[]): void;
   vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
@@ -129,6 +148,12 @@ function wasmKernels(): Kernels {
       if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
       return new Uint8Array(k.memory.buffer);
     },
+    coefficients(inSize, outSize, at) {
+      const c = coefficients(inSize, outSize);
+      const p = pairCoefficients(c);
+      const mem = new Uint8Array(k.memory.buffer);
+      for (const [a, off] of [[c.kk, at.kk], [c.bounds, at.bounds], [p.kh, at.kh], [p.kl, at.kl]] as const) mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
+    },
     // One pass per output: each over only the rows it wants.
     horizontal: (src, w, scratch, pairs, _desc, outs) => {
       for (const o of outs) k.horizontal4(src + o.ya * w * 3, w, o.yb - o.ya, o.dst, o.ow, o.kk, o.bounds, o.ksize, scratch, pairs, o.kh, o.kl, o.psize);
@@ -152,6 +177,8 @@ function nativeKernels(kernel: NativeKernel): Kernels {
       if (bytes > mem.length) mem = Buffer.allocUnsafeSlow(Math.ceil(bytes / 65536) * 65536);
       return mem;
     },
+    // In C: the same doubles, and no JavaScript to warm up on every tiling thread (≈ 50 ms each, cold).
+    coefficients: (inSize, outSize, at) => check(lib.coefficients(mem, inSize, outSize, axis(inSize, outSize).ksize, at.bounds, at.kh, at.kl)),
     // One pass for every output (up to 8 per call): the source's strips are transposed once, for the grid
     // and the thumbnail. `desc` has room for 8 descriptors of 8 doubles.
     horizontal: (src, w, scratch, pairs, desc, all) => {
@@ -221,44 +248,38 @@ export class Resampler {
     const pairs = L.take(w * 256 + 128);
     const desc = L.take(8 * 64); // the native kernels' output descriptors
     const jobs = sizes.map((s) => {
-      const cx = s.width !== w ? coefficients(w, s.width) : undefined;
-      const cy = s.height !== h ? coefficients(h, s.height) : undefined;
-      const px = cx && pairCoefficients(cx);
-      const py = cy && pairCoefficients(cy);
+      const ax = s.width !== w ? axis(w, s.width) : undefined;
+      const ay = s.height !== h ? axis(h, s.height) : undefined;
       // Rows of the source the vertical pass reads (all rows when there is no vertical pass).
-      const y0 = cy ? cy.bounds[0] : 0;
-      const y1 = cy ? cy.bounds[(s.height - 1) * 2] + cy.bounds[(s.height - 1) * 2 + 1] : h;
+      const y0 = ay ? ay.first : 0;
+      const y1 = ay ? ay.end : h;
+      const table = (a: { ksize: number; psize: number }, n: number) =>
+        ({ kk: L.take(n * a.ksize * 4), bounds: L.take(n * 8), kh: L.take(n * a.psize * 4), kl: L.take(n * a.psize * 4) });
       return {
-        s, cx, cy, px, py, y0, y1,
-        cxk: cx ? L.take(cx.kk.byteLength) : 0,
-        cxb: cx ? L.take(cx.bounds.byteLength) : 0,
-        cxh: px ? L.take(px.kh.byteLength) : 0,
-        cxl: px ? L.take(px.kl.byteLength) : 0,
-        cyb: cy ? L.take(cy.bounds.byteLength) : 0,
-        cyh: py ? L.take(py.kh.byteLength) : 0,
-        cyl: py ? L.take(py.kl.byteLength) : 0,
-        tmp: cx && cy ? L.take(s.width * (y1 - y0) * 3) : 0,
-        out: cx || cy ? L.take(s.width * s.height * 3) : srcAt,
+        s, ax, ay, y0, y1,
+        tx: ax && table(ax, s.width),
+        ty: ay && table(ay, s.height),
+        tmp: ax && ay ? L.take(s.width * (y1 - y0) * 3) : 0,
+        out: ax || ay ? L.take(s.width * s.height * 3) : srcAt,
       };
     });
     if (!this.k || (this.k.size > KEEP_BYTES && L.end <= KEEP_BYTES)) this.k = kernelsFor(this.kernel);
     const k = this.k;
     const mem = k.reserve(L.end);
-    const put = (a: Int32Array, off: number) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
     const run = () => {
       const outs: HorizontalOut[] = [];
-      for (const { s, cx, cy, px, py, y0, y1, cxk, cxb, cxh, cxl, cyb, cyh, cyl, tmp, out } of jobs) {
-        if (cx && px) {
-          put(cx.kk, cxk), put(cx.bounds, cxb), put(px.kh, cxh), put(px.kl, cxl);
-          outs.push({ dst: cy ? tmp : out, ow: s.width, kk: cxk, bounds: cxb, ksize: cx.ksize, kh: cxh, kl: cxl, psize: px.psize, ya: y0, yb: y1 });
+      for (const { s, ax, ay, tx, ty, y0, y1, tmp, out } of jobs) {
+        if (ax && tx) {
+          k.coefficients(w, s.width, tx);
+          outs.push({ dst: ay ? tmp : out, ow: s.width, kk: tx.kk, bounds: tx.bounds, ksize: ax.ksize, kh: tx.kh, kl: tx.kl, psize: ax.psize, ya: y0, yb: y1 });
         }
-        if (cy && py) put(cy.bounds, cyb), put(py.kh, cyh), put(py.kl, cyl);
+        if (ay && ty) k.coefficients(h, s.height, ty);
       }
       k.horizontal(srcAt, w, scratch, pairs, desc, outs);
-      return jobs.map(({ s, cx, cy, py, y0, cyb, cyh, cyl, tmp, out }) => {
-        if (cy && py) {
-          if (cx) k.vertical(tmp, s.width * 3, out, s.height, cyb, cyh, cyl, py.psize, y0);
-          else k.vertical(srcAt, w * 3, out, s.height, cyb, cyh, cyl, py.psize, 0);
+      return jobs.map(({ s, ax, ay, ty, y0, tmp, out }) => {
+        if (ay && ty) {
+          if (ax) k.vertical(tmp, s.width * 3, out, s.height, ty.bounds, ty.kh, ty.kl, ay.psize, y0);
+          else k.vertical(srcAt, w * 3, out, s.height, ty.bounds, ty.kh, ty.kl, ay.psize, 0);
         }
         return mem.subarray(out, out + s.width * s.height * 3);
       });

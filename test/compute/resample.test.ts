@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createHash } from 'node:crypto';
-import { Resampler, coefficients } from '../../src/compute/resample.js';
+import { Resampler, axis, coefficients, pairCoefficients } from '../../src/compute/resample.js';
 import { defaultResizeKernel, describeResizeKernel, loadNativeResample, resetNativeResample, type ResizeKernel } from '../../src/compute/native-resample.js';
 import { RESAMPLE_WASM } from '../../src/compute/wasm/resample.wasm.js';
 import { tempDir, PYTHON } from '../helpers/tmp.js';
@@ -172,6 +172,28 @@ describe('the native kernels', () => {
   test.skipIf(!native.lib)(`the library is built from this resample.c (npm run build:native)${native.lib ? '' : ` — not here: ${native.reason}`}`, () => {
     const source = createHash('sha256').update(readFileSync('src/compute/native/resample.c')).digest('hex');
     expect(native.lib!.sourceHash).toBe(source);
+  });
+
+  test.skipIf(!native.lib)("its coefficients are the JavaScript ones (Pillow's doubles) for 6 000 size pairs", () => {
+    const lib = native.lib!;
+    let compared = 0;
+    for (let inSize = 1; inSize < 3000; inSize += 7) {
+      for (const outSize of [1, 7, 448, 449, 896, 1344, 1792, 2240, 5376, inSize + 1, Math.max(1, inSize >> 1), Math.max(1, Math.round(inSize / 5.37))]) {
+        const js = coefficients(inSize, outSize);
+        const pairs = pairCoefficients(js);
+        const { ksize, psize, first, end } = axis(inSize, outSize);
+        expect([ksize, psize, first, end]).toEqual([js.ksize, pairs.psize, js.bounds[0], js.bounds[2 * outSize - 2] + js.bounds[2 * outSize - 1]]);
+        const n = outSize * psize * 4;
+        const mem = Buffer.alloc(outSize * 8 + 2 * n);
+        expect(lib.coefficients(mem, inSize, outSize, ksize, 0, outSize * 8, outSize * 8 + n)).toBe(0);
+        expect(mem.subarray(0, outSize * 8).equals(Buffer.from(js.bounds.buffer))).toBe(true);
+        expect(mem.subarray(outSize * 8, outSize * 8 + n).equals(Buffer.from(pairs.kh.buffer))).toBe(true);
+        expect(mem.subarray(outSize * 8 + n).equals(Buffer.from(pairs.kl.buffer))).toBe(true);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(5000);
+    expect(lib.coefficients(Buffer.alloc(64), 100, 10, 3, 0, 0, 0)).toBe(-1); // a ksize other than Pillow's
   });
 
   test('without the library the WebAssembly kernels run, and the log says why', () => {

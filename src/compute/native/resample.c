@@ -16,9 +16,12 @@
  * spare bytes after every buffer: loads and stores run up to 64 bytes past a row's end.
  */
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define PRECISION_BITS 22
 #define HALF (1 << 21)
 #define BITS 22
 #define SPLIT 11
@@ -28,6 +31,69 @@
 #else
 #define EXPORT
 #endif
+
+/* ------------------------------------------------------------------------------------- coefficients */
+
+/* Pillow's bicubic filter (a = −0.5), exactly as Resample.c writes it. */
+static double bicubic(double x) {
+  const double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+/* Pillow's precompute_coeffs + normalize_coeffs_8bpc for the whole input range (the same doubles, in the same
+ * order; built with -ffp-contract=off so that no multiply-add is fused), written into mem: `bounds` (first
+ * input, count per output position), and the tap pairs split for the kernels (`kh`: c >> 11, `kl`: c & 2047,
+ * a pair in one i32 as two i16, first tap low; psize = (ksize + 1) / 2 per output position, taps past the
+ * count 0). ../resample.ts computes the same in JavaScript for the WebAssembly kernels. Returns 0, -1 for a
+ * ksize other than Pillow's, -2 when out of memory. */
+EXPORT int sl_coefficients(uint8_t *mem, int inSize, int outSize, int ksize, int64_t bounds, int64_t kh, int64_t kl) {
+  const double scale = (double)inSize / outSize;
+  const double filterscale = scale < 1.0 ? 1.0 : scale;
+  const double support = 2.0 * filterscale;
+  if (ksize != (int)ceil(support) * 2 + 1) return -1;
+  const int psize = (ksize + 1) >> 1;
+  int32_t *B = (int32_t *)(mem + bounds), *KH = (int32_t *)(mem + kh), *KL = (int32_t *)(mem + kl);
+  double *pre = malloc(sizeof(double) * (size_t)ksize);
+  int32_t *k = malloc(sizeof(int32_t) * ((size_t)ksize + 1));
+  if (!pre || !k) {
+    free(pre);
+    free(k);
+    return -2;
+  }
+  const double ss = 1.0 / filterscale;
+  for (int xx = 0; xx < outSize; xx++) {
+    const double center = (xx + 0.5) * scale;
+    double ww = 0.0;
+    int xmin = (int)(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = (int)(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    for (int x = 0; x < xmax; x++) {
+      const double w = bicubic((x + xmin - center + 0.5) * ss);
+      pre[x] = w;
+      ww += w;
+    }
+    for (int x = 0; x < xmax; x++) {
+      const double v = ww != 0.0 ? pre[x] / ww : pre[x];
+      k[x] = v < 0 ? (int32_t)(-0.5 + v * (1 << PRECISION_BITS)) : (int32_t)(0.5 + v * (1 << PRECISION_BITS));
+    }
+    for (int x = xmax; x <= ksize; x++) k[x] = 0;
+    B[2 * xx] = xmin;
+    B[2 * xx + 1] = xmax;
+    for (int j = 0; j < psize; j++) {
+      const int32_t c0 = k[2 * j], c1 = 2 * j + 1 < ksize ? k[2 * j + 1] : 0;
+      KH[(size_t)xx * psize + j] = (int32_t)(((uint32_t)(c1 >> SPLIT) << 16) | ((uint32_t)(c0 >> SPLIT) & 0xffff));
+      KL[(size_t)xx * psize + j] = ((c1 & 2047) << 16) | (c0 & 2047);
+    }
+  }
+  free(pre);
+  free(k);
+  return 0;
+}
 
 #ifndef SL_SOURCE_HASH
 #define SL_SOURCE_HASH "unknown"
