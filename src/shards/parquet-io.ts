@@ -8,8 +8,9 @@ import { createReadStream } from 'node:fs';
 import type * as A from 'apache-arrow';
 import type * as PW from 'parquet-wasm';
 import { arrow, pw } from './libs.js';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+// The readers (hyparquet and its decompressors) load on first read: the writer thread, which only writes,
+// never pays for them (≈ 30 ms of module loading per run).
+const readers = () => Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([h, c]) => ({ ...h, compressors: c.compressors }));
 import type { ShardRow } from './arrow-table.js';
 
 export interface ReadRow extends ShardRow { numTokens: number; numTiles: number }
@@ -233,6 +234,7 @@ export async function readShardMetadata(path: string): Promise<ShardMetadata> {
     for await (const b of reader) numRows += b.numRows;
     return { metadata: unpackMetadata(Object.fromEntries(schema.metadata)), numRows, columns: columnsOf(schema) };
   }
+  const { asyncBufferFromFile, parquetMetadataAsync } = await readers();
   const meta = await parquetMetadataAsync(await asyncBufferFromFile(path));
   const kv = Object.fromEntries((meta.key_value_metadata ?? []).map((e) => [e.key, e.value ?? '']));
   const schema = kv['ARROW:schema'] ? arrowSchemaOf(kv['ARROW:schema']) : null;
@@ -262,6 +264,7 @@ export async function* readShardRows(path: string): AsyncGenerator<ReadRow> {
     }
     return;
   }
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, compressors } = await readers();
   const file = await asyncBufferFromFile(path);
   const meta = await parquetMetadataAsync(file);
   let start = 0;
