@@ -37,10 +37,12 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         return setCode(plan.problems.length ? 2 : 0);
       }
       // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
-      const [{ runPipeline }, { createLogger }, { formatStatsTable }, { formatMixVerdict }] = await Promise.all([
-        import('../run.js'), import('../core/log.js'), import('../shards/report.js'), import('../shards/run-stats.js'),
+      const [{ runPipeline }, { createLogger }, { formatStatsTable }, { formatMixVerdict }, { tuneMalloc }] = await Promise.all([
+        import('../run.js'), import('../core/log.js'), import('../shards/report.js'), import('../shards/run-stats.js'), import('../core/malloc.js'),
       ]);
       const log = createLogger(a.quiet ? 'warn' : 'info');
+      // This process is shardloom's own: tune the allocator before any thread starts (core/malloc.ts).
+      log.info(tuneMalloc());
       // SIGINT/SIGTERM: stop pulling input, keep finished shards, discard the partial one, write the index.
       const ac = new AbortController();
       let signalCode = 0;
