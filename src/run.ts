@@ -20,6 +20,7 @@ import { outputDirOf, publicConfig } from './config/types.js';
 import { keyLocation, loadConfig } from './config/load.js';
 import { openSources, refuseUrls, type OpenSource } from './sources/open.js';
 import { createCompute } from './compute/index.js';
+import { tuneMalloc } from './core/malloc.js';
 import { mediaStages } from './media/index.js';
 import { runTokenizer, createTokenizerPool } from './tokenize/tokenizer.js';
 import { tokenizeStage } from './tokenize/stage.js';
@@ -60,6 +61,11 @@ export interface RunOptions {
    * `--resume` never take it for the full run (a limited run resumes only with the same limit).
    */
   limit?: number;
+  /**
+   * Tune the C allocator for the run's large buffers (core/malloc.ts) — for a process the run owns: the CLI
+   * sets it, a host that imports the library should not.
+   */
+  tuneAllocator?: boolean;
 }
 
 export interface RunResult {
@@ -114,6 +120,7 @@ export async function runPipeline(config: string | ResolvedConfig, opts: RunOpti
     const { tokenizer, tokenizerConfig, eosId } = await runTokenizer(cfg, { log });
     const workers = cfg.tokenizer.workers || cpus.cpus;
     const inFlight = cfg.compute.concurrency || 2 * cpus.cpus;
+    if (opts.tuneAllocator) log.info(tuneMalloc());
     log.info(`cpus: ${cpus.cpus} (${cpus.reason}) → ${poolSizes(cfg, sources, workers, inFlight, cpus.cpus)}`);
     const compute = sources.some((s) => s.kind !== 'text') ? await createCompute({ ...cfg.compute, concurrency: inFlight, threads: cpus.cpus }, log) : null;
     // A gpu backend gathers images into batches: enough documents in flight to fill two of them.

@@ -37,12 +37,10 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
         return setCode(plan.problems.length ? 2 : 0);
       }
       // Imported here, not at the top: `shardloom --help` and `--version` must not load the pipeline.
-      const [{ runPipeline }, { createLogger }, { formatStatsTable }, { formatMixVerdict }, { tuneMalloc }] = await Promise.all([
-        import('../run.js'), import('../core/log.js'), import('../shards/report.js'), import('../shards/run-stats.js'), import('../core/malloc.js'),
+      const [{ runPipeline }, { createLogger }, { formatStatsTable }, { formatMixVerdict }] = await Promise.all([
+        import('../run.js'), import('../core/log.js'), import('../shards/report.js'), import('../shards/run-stats.js'),
       ]);
       const log = createLogger(a.quiet ? 'warn' : 'info');
-      // This process is shardloom's own: tune the allocator before any thread starts (core/malloc.ts).
-      log.info(tuneMalloc());
       // SIGINT/SIGTERM: stop pulling input, keep finished shards, discard the partial one, write the index.
       const ac = new AbortController();
       let signalCode = 0;
@@ -55,7 +53,7 @@ export function runCommand(setCode: (c: number) => void): CommandModule<object, 
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, resume: a.resume, rank: a.rank, worldSize: a['world-size'], cpus, limit: a.limit, log, progress: !a.quiet, signal: ac.signal });
+        const res = await runPipeline(a.config, { out: a.out, overwrite: a.overwrite, resume: a.resume, rank: a.rank, worldSize: a['world-size'], cpus, limit: a.limit, log, progress: !a.quiet, signal: ac.signal, tuneAllocator: true });
         if (a.json) process.stdout.write(JSON.stringify({ outDir: res.outDir, complete: res.index.complete, totals: res.index.totals, stats: res.stats }, null, 2) + '\n');
         else if (res.index.complete) process.stdout.write(`Shards written to ${res.outDir}${a.limit ? ` (a limited run: the first ${a.limit} documents of each source; config ${res.index.configHash})` : ''}\n\n` + formatStatsTable(res.index, res.stats) + '\n');
         else process.stdout.write(`Interrupted: ${res.index.totals.shards} finished shard(s) in ${res.outDir}; run again with --resume to finish.\n`);

@@ -43,7 +43,7 @@ function filesUnder(root: string): string[] {
 beforeAll(() => {
   // A copy of what `npm pack` reads, so that prepack's `rm dist` does not touch the checkout the other tests use.
   mkdirSync(stage);
-  for (const p of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src', 'schemas', 'pipelines', 'python', 'docs', 'sample-data']) {
+  for (const p of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'schemas', 'pipelines', 'python', 'docs', 'sample-data']) {
     cpSync(p, join(stage, p), { recursive: true });
   }
   symlinkSync(resolve('node_modules'), join(stage, 'node_modules'), 'dir');
