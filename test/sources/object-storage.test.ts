@@ -1,7 +1,7 @@
 /**
  * Object-storage and web URLs where shardloom expects a path: refused before any work, naming the key and
  * its line, and saying what to do instead (mount or copy) — not reported as a local path that "matched
- * nothing". s3:// and http(s):// inputs (test/sources/s3-input.test.ts, http-input.test.ts) and s3:// image
+ * nothing". s3:// and http(s):// inputs (test/e2e/s3-input.test.ts, test/sources/http-input.test.ts) and s3:// image
  * directories (test/media/s3-image-store.test.ts) are read; s3:// outputs, tar image stores in a bucket and
  * the other schemes are not.
  */

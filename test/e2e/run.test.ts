@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync, readdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPipeline } from '../src/run.js';
-import { silentLogger } from '../src/core/log.js';
-import { readShardRows } from '../src/shards/parquet-io.js';
-import { tempDir } from './helpers/tmp.js';
-import { duck, lit } from './helpers/duckdb.js';
+import { runPipeline } from '../../src/run.js';
+import { silentLogger } from '../../src/core/log.js';
+import { readShardRows } from '../../src/shards/parquet-io.js';
+import { tempDir } from '../helpers/tmp.js';
+import { duck, lit } from '../helpers/duckdb.js';
 
 const dir = tempDir();
 const quiet = { log: silentLogger, progress: false };
@@ -50,7 +50,7 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
     expect(arrowTokens).toBe(index.totals.tokens);
     // OBELICS row 2: image, text, a missing image, text. The dropped image leaves the two paragraphs apart (a
     // blank line, as adjacent texts are joined), and the kept image gets the tile budget of one image (6), not of two.
-    const { loadTokenizer } = await import('../src/tokenize/tokenizer.js');
+    const { loadTokenizer } = await import('../../src/tokenize/tokenizer.js');
     const tok = await loadTokenizer({ name: 'internvl3' });
     const rows = [];
     for (const s of index.shards) for await (const r of readShardRows(join(out, s.files.find((f) => f.format === 'parquet')!.path))) rows.push(r);
@@ -61,7 +61,7 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
     const text = tok.decode(sampleIds.filter((x) => x !== 151667));
     expect(text).toContain('The mini USB connectors sit on the right edge.\n\nThe header pins along both edges');
     const before = r.sampleIds.slice(0, k).reduce((a, _, j) => a + r.inputIds.subarray(r.sampleLengths.slice(0, j).reduce((x, y) => x + y, 0)).subarray(0, r.sampleLengths[j]).filter((x) => x === 151665).length, 0);
-    const { planTiles } = await import('../src/media/tiling.js');
+    const { planTiles } = await import('../../src/media/tiling.js');
     const sharp = (await import('sharp')).default;
     const m = await sharp('sample-data/interleaved/images/e89122c3c1c4951fc39323ea5897286536f32aa5.jpg').metadata(); // board/3.jpg, by the SHA-1 of its URL
     const one = planTiles(m.width!, m.height!, { maxTiles: 6 });
@@ -124,8 +124,8 @@ describe('end to end: the sample pipeline (text, interleaved, captions, video)',
 describe('end to end: images in the shards', () => {
   test('caption grids and tile counts agree with planTiles; tiles are 448×448 JPEGs', async () => {
     const sharp = (await import('sharp')).default;
-    const { planTiles } = await import('../src/media/tiling.js');
-    const { wdsSamples } = await import('../src/sources/webdataset.js');
+    const { planTiles } = await import('../../src/media/tiling.js');
+    const { wdsSamples } = await import('../../src/sources/webdataset.js');
     const expected = new Map<string, { cols: number; rows: number }>();
     for await (const s of wdsSamples('sample-data/captions/00000.tar', 1e8)) {
       const m = await sharp(s.files.get('jpg')!).metadata();
@@ -153,7 +153,7 @@ describe('end to end: images in the shards', () => {
     const kv = await duck(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${lit(join(out, 'part-00000.parquet'))})`);
     const md = JSON.parse(String(kv.find((x) => x.k === 'shardloom')!.v));
     // The encoder this machine has (libjpeg-turbo where libturbojpeg0 is installed, else sharp's mozjpeg).
-    const { tileEncoder } = await import('../src/compute/cpu.js');
+    const { tileEncoder } = await import('../../src/compute/cpu.js');
     expect(md).toMatchObject({ tile_encoding: 'jpeg', tile_encoder: tileEncoder(), tile_size: 448 });
     // The ids an InternVL3 checkpoint expects, as JSON numbers: a loader needs no string parsing.
     expect(md).toMatchObject({ format_version: '2', tokenizer: 'internvl3', img_start_id: 151665, img_end_id: 151666, img_context_id: 151667, eos_id: 151643, vocab_size: 151674 });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { writeFileSync, readFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from './helpers/cli.js';
-import { tempDir } from './helpers/tmp.js';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
 const out = join(dir, 'out');
