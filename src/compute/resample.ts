@@ -1,9 +1,11 @@
 /**
  * Bicubic resize of packed 8-bit RGB, bit-identical to Pillow's `Image.resize(size, Image.BICUBIC)` — what the
  * InternVL reference calls: Pillow's algorithm (separable passes, coefficients in 22-bit fixed point,
- * horizontal pass first and only over the rows the vertical pass reads) with the two inner loops in
- * WebAssembly SIMD (./wasm/resample.as.ts, built by `npm run build:wasm`). 2.5× Pillow's speed when
- * enlarging, about Pillow's speed when shrinking a lot (docs/performance.md). Synchronous.
+ * horizontal pass first and only over the rows the vertical pass reads) with the two passes in SIMD: native
+ * AVX-512BW / AVX2 kernels (./native/resample.c, built by `npm run build:native`, loaded by native-resample.ts)
+ * where they are built and the CPU has them, else WebAssembly (./wasm/resample.as.ts, `npm run build:wasm`).
+ * Every set gives the same bytes. `npm run bench:resize`: 6–10× Pillow's CPU time native, 3–4× WebAssembly
+ * (docs/performance.md). Synchronous.
  */
 import { RESAMPLE_WASM } from './wasm/resample.wasm.js';
 import { defaultResizeKernel, LEVEL, loadNativeResample, type NativeKernel, type ResizeKernel } from './native-resample.js';
@@ -211,10 +213,11 @@ class Layout {
 export interface Size { width: number; height: number }
 
 /**
- * One WebAssembly instance and its memory. `resize` copies the source in once and computes every requested
- * size from it; the results are views into the instance's memory, valid until its next `resize` — so an
- * image's grid and thumbnail can be encoded straight from there, without a copy. Memory is kept between
- * calls up to KEEP_BYTES; after a larger image the instance is replaced on the next call.
+ * One set of kernels and its memory (a WebAssembly instance's, or a Buffer the native kernels work in). `resize`
+ * copies the source in once and computes every requested size from it; the results are views into that
+ * memory, valid until the next `resize` — so an image's grid and thumbnail can be encoded straight from there,
+ * without a copy. Memory is kept between calls up to KEEP_BYTES; after a larger image it is replaced on the
+ * next call.
  */
 export class Resampler {
   private k: Kernels | undefined;

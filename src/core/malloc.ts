@@ -7,9 +7,10 @@
  * threshold at 128 MiB, freed memory is kept and reused instead: a caption run of 120 photos takes ≈ 20 % fewer
  * page faults and ≈ 6 % less CPU (docs/decisions.md, "malloc"), and peak RSS grows by what the heaps keep.
  *
- * Only the `run` command asks for it (`tuneAllocator`) — a process that shardloom owns, never a host that imports
- * the library — once the run's setup has passed, before its tokenizer and tiling threads start. `SHARDLOOM_MALLOC=default` leaves glibc's settings alone. Elsewhere (not
- * glibc, no koffi) nothing changes and the run log says so.
+ * Only the `run` command asks for it (`tuneAllocator`) — a process that shardloom owns, never a host that
+ * imports the library — once the run's setup has passed, before its tokenizer and tiling threads start.
+ * `SHARDLOOM_MALLOC=default` leaves glibc's settings alone. Elsewhere (not glibc, no koffi) nothing changes
+ * and the run log says so.
  */
 import { createRequire } from 'node:module';
 

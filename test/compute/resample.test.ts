@@ -196,6 +196,14 @@ describe('the native kernels', () => {
     expect(lib.coefficients(Buffer.alloc(64), 100, 10, 3, 0, 0, 0)).toBe(-1); // a ksize other than Pillow's
   });
 
+  test.skipIf(!native.lib)('the library refuses what it cannot do, with a code (never a crash)', () => {
+    const lib = native.lib!;
+    const mem = Buffer.alloc(4096);
+    expect(lib.horizontal(999, mem, 0, 1, 1, 0, 0, 0, 0)).toBe(-1); // no such level
+    expect(lib.vertical(999, mem, 0, 3, 0, 0, 0, 0, 0, 1, 0)).toBe(-1);
+    expect(lib.horizontal(256, mem, 0, 1, 1, 0, 0, 9, 0)).toBe(-2); // more than 8 outputs at once
+  });
+
   test('without the library the WebAssembly kernels run, and the log says why', () => {
     resetNativeResample();
     try {
