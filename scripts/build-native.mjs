@@ -4,7 +4,7 @@
 // kernels run instead — the same bytes, slower (docs/decisions.md). `CC` picks the compiler (default cc).
 //
 // The library carries the SHA-256 of the source it was built from (sl_source_hash), so a test can tell a
-// stale build from a current one.
+// stale build from a current one. `--out DIR` builds into DIR instead of dist/native/ (tests).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const source = `${root}src/compute/native/resample.c`;
-const out = `${root}dist/native/libshardloom-resample.so`;
+const outArg = process.argv.indexOf('--out');
+const outDir = outArg > 0 ? process.argv[outArg + 1] : `${root}dist/native`;
+const out = `${outDir}/libshardloom-resample.so`;
 
 function skip(why) {
   rmSync(out, { force: true }); // never leave an older build to be loaded
@@ -24,7 +26,7 @@ if (process.arch !== 'x64') skip(`the native kernels are x86-64 only (this is ${
 if (process.platform === 'win32') skip('not built on Windows');
 const hash = createHash('sha256').update(readFileSync(source)).digest('hex');
 const cc = process.env.CC || 'cc';
-mkdirSync(`${root}dist/native`, { recursive: true });
+mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-fvisibility=hidden', '-ffp-contract=off', `-DSL_SOURCE_HASH="${hash}"`, '-o', tmp, source, '-lm'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.error || r.status !== 0) {
@@ -32,4 +34,4 @@ if (r.error || r.status !== 0) {
   skip(r.error ? `no C compiler (${cc}: ${r.error.code ?? r.error.message})` : `${cc} failed (exit ${r.status})`);
 }
 renameSync(tmp, out);
-console.log(`build:native: ${out.slice(root.length)} (${hash.slice(0, 12)})`);
+console.log(`build:native: ${out.startsWith(root) ? out.slice(root.length) : out} (${hash.slice(0, 12)})`);

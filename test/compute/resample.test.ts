@@ -7,8 +7,8 @@
  * its source, the native library matching its source, and the fallback when there is none.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createHash } from 'node:crypto';
@@ -245,4 +245,43 @@ describe('the native kernels', () => {
   test('asking for kernels this CPU or build cannot run is an error, not a crash', () => {
     expect(() => new Resampler('avx9000' as ResizeKernel).resize(Buffer.alloc(12), 2, 2, [{ width: 3, height: 3 }])).toThrow(/resize kernels avx9000: not runnable here/);
   });
+});
+
+describe('npm run build:native', () => {
+  const script = join(process.cwd(), 'scripts', 'build-native.mjs');
+  const hasCc = execFileSync('sh', ['-c', 'command -v "${CC:-cc}" || true'], { encoding: 'utf8' }).trim() !== '';
+
+  test('without a C compiler it says so, exits 0 and leaves no library behind (WebAssembly then)', () => {
+    const out = join(dir, 'no-cc');
+    const r = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8', env: { ...process.env, CC: join(dir, 'no-such-cc') } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/build:native: skipped — no C compiler \(.*no-such-cc: ENOENT\); resizing will use the WebAssembly kernels/);
+    expect(existsSync(join(out, 'libshardloom-resample.so'))).toBe(false);
+  });
+
+  test('a compiler that fails: the same, and an older library is removed rather than left to load', () => {
+    const out = join(dir, 'bad-cc');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'libshardloom-resample.so'), 'an older build');
+    const r = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8', env: { ...process.env, CC: 'false' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/build:native: skipped — false failed \(exit 1\)/);
+    expect(existsSync(join(out, 'libshardloom-resample.so'))).toBe(false);
+  });
+
+  test.skipIf(process.arch !== 'x64' || !hasCc)('with a compiler: a library that loads and names its source', () => {
+    const out = join(dir, 'built');
+    const r = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lib = join(out, 'libshardloom-resample.so');
+    resetNativeResample();
+    try {
+      const loaded = loadNativeResample(lib);
+      // It loads; only a CPU without AVX2 refuses it (and says so).
+      if (!loaded.lib) expect(loaded.reason).toBe('this CPU has neither AVX2 nor AVX-512BW');
+      else expect(loaded.lib.sourceHash).toBe(createHash('sha256').update(readFileSync('src/compute/native/resample.c')).digest('hex'));
+    } finally {
+      resetNativeResample();
+    }
+  }, 60_000);
 });
