@@ -125,7 +125,7 @@ interface Kernels {
   readonly size: number;
   /** Pillow's coefficients for inSize → outSize into memory: bounds, and the split tap pairs (kh, kl); kk (the
    *  plain ones, which only the WebAssembly kernels read) where they want them. */
-  coefficients(inSize: number, outSize: number, at: { kk: number; bounds: number; kh: number; kl: number }): void;
+  coefficients(inSize: number, outSize: number, ksize: number, at: { kk: number; bounds: number; kh: number; kl: number }): void;
   /** The horizontal passes of one source (w pixels per row at `src`) into every output. */
   horizontal(src: number, w: number, scratch: number, pairs: number, desc: number, outs: readonly HorizontalOut[]): void;
   vertical(src: number, stride: number, dst: number, oh: number, bounds: number, kh: number, kl: number, psize: number, yoff: number): void;
@@ -150,7 +150,7 @@ function wasmKernels(): Kernels {
       if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
       return new Uint8Array(k.memory.buffer);
     },
-    coefficients(inSize, outSize, at) {
+    coefficients(inSize, outSize, _ksize, at) {
       const c = coefficients(inSize, outSize);
       const p = pairCoefficients(c);
       const mem = new Uint8Array(k.memory.buffer);
@@ -180,7 +180,7 @@ function nativeKernels(kernel: NativeKernel): Kernels {
       return mem;
     },
     // In C: the same doubles, and no JavaScript to warm up on every tiling thread (≈ 50 ms each, cold).
-    coefficients: (inSize, outSize, at) => check(lib.coefficients(mem, inSize, outSize, axis(inSize, outSize).ksize, at.bounds, at.kh, at.kl)),
+    coefficients: (inSize, outSize, ksize, at) => check(lib.coefficients(mem, inSize, outSize, ksize, at.bounds, at.kh, at.kl)),
     // One pass for every output (up to 8 per call): the source's strips are transposed once, for the grid
     // and the thumbnail. `desc` has room for 8 descriptors of 8 doubles.
     horizontal: (src, w, scratch, pairs, desc, all) => {
@@ -273,10 +273,10 @@ export class Resampler {
       const outs: HorizontalOut[] = [];
       for (const { s, ax, ay, tx, ty, y0, y1, tmp, out } of jobs) {
         if (ax && tx) {
-          k.coefficients(w, s.width, tx);
+          k.coefficients(w, s.width, ax.ksize, tx);
           outs.push({ dst: ay ? tmp : out, ow: s.width, kk: tx.kk, bounds: tx.bounds, ksize: ax.ksize, kh: tx.kh, kl: tx.kl, psize: ax.psize, ya: y0, yb: y1 });
         }
-        if (ay && ty) k.coefficients(h, s.height, ty);
+        if (ay && ty) k.coefficients(h, s.height, ay.ksize, ty);
       }
       k.horizontal(srcAt, w, scratch, pairs, desc, outs);
       return jobs.map(({ s, ax, ay, ty, y0, tmp, out }) => {
