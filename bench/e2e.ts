@@ -110,6 +110,9 @@ async function main() {
   console.log(`  shardloom run           ${a.cpu.toFixed(2)} CPU-s  ${a.wall.toFixed(2)} s wall  peak RSS ${a.rss.toFixed(0)} MB`);
   console.log(`  InternVL + PIL (${CPUS} proc) ${b.cpu.toFixed(2)} CPU-s  ${b.wall.toFixed(2)} s wall`);
   console.log(`  ratio (InternVL / shardloom): ${fmtRatio(b.cpu / a.cpu)} by CPU-seconds (target ≥ 2.0×), ${fmtRatio(b.wall / a.wall)} by wall time`);
+  // The machine's speed drifts between rounds; both sides of one round see about the same drift.
+  const paired = A.map((x, i) => B[i].cpu / x.cpu).sort((p, q) => p - q);
+  console.log(`  per round (InternVL / shardloom, CPU-s): median ${fmtRatio(median(paired))}, range ${fmtRatio(paired[0])} … ${fmtRatio(paired[paired.length - 1])}`);
 }
 
 main().catch((e) => {

@@ -153,7 +153,7 @@ describe.each([false, true])('shard writer (writer thread: %s)', (thread) => {
     expect(await w.discard()).toBe(0);
   });
 
-  test.each(['zstd', 'snappy', 'none'] as const)('output.compression %s: the streamed Parquet file says so and DuckDB reads it', async (compression) => {
+  test.each(['zstd', 'snappy', 'none'] as const)('output.compression %s: the streamed Parquet file says so, has no dictionary pages, and DuckDB reads it', async (compression) => {
     const out = join(dir, `codec-${compression}`);
     const { w } = writer(out, { maxRows: 100, rowGroupRows: 2, compression, formats: ['parquet'] });
     for (let i = 0; i < 5; i++) await w.add({ samples: [sample(`k${i}`, 300 + i, 'a', i % 2)] });
@@ -162,6 +162,10 @@ describe.each([false, true])('shard writer (writer thread: %s)', (thread) => {
     const meta = await parquetMetadataAsync(await asyncBufferFromFile(pq));
     const codecs = new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
     expect([...codecs]).toEqual([{ zstd: 'ZSTD', snappy: 'SNAPPY', none: 'UNCOMPRESSED' }[compression]]);
+    // Every column plain-encoded: no dictionary page, no dictionary encoding (tiles, ids and positions included).
+    const columns = meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data!));
+    expect(columns.map((c) => c.path_in_schema.join('.'))).toContain('tiles.list.item');
+    expect(columns.filter((c) => c.dictionary_page_offset !== undefined || c.encodings.some((e) => e.includes('DICTIONARY')))).toEqual([]);
     const rows = await duck(`SELECT sum(num_tokens)::INTEGER AS t, count(*)::INTEGER AS n FROM read_parquet(${lit(pq)})`);
     expect(rows).toEqual([{ t: 300 * 5 + 10, n: 5 }]);
   });
