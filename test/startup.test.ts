@@ -50,6 +50,18 @@ describe('start-up: what the CLI loads', () => {
     expect(heavy(r.urls)).toEqual(expect.arrayContaining(['dist/run.js', 'dist/tokenize/tokenizer.js', 'dist/config/load.js', 'ajv']));
   });
 
+  test('the pipeline loads the Parquet reader (hyparquet) and the CSV parser only when a source of that format is read', () => {
+    const lazy = (urls: string[]) => [...new Set(urls.flatMap((u) => /\/node_modules\/(hyparquet-compressors|hyparquet|csv-parse)\//.exec(u)?.[1] ?? []))].sort();
+    const r = loaded(['--input-type=module', '-e', `await import(${JSON.stringify(`${dist}/run.js`)})`]);
+    expect(r.status).toBe(0);
+    expect(lazy(r.urls)).toEqual([]);
+    const parquet = resolve('sample-data/text/artistic.parquet');
+    const read = loaded(['--input-type=module', '-e', `const m = await import(${JSON.stringify(`${dist}/sources/parquet-rows.js`)}); console.log((await m.parquetPieces(${JSON.stringify(parquet)}, [])).length)`]);
+    expect(read.status).toBe(0);
+    expect(Number(read.stdout.trim())).toBeGreaterThan(0);
+    expect(lazy(read.urls)).toEqual(['hyparquet', 'hyparquet-compressors']);
+  });
+
   test.each([['validate'], ['stats'], ['inspect'], ['merge']])('the %s command module loads nothing heavy until its handler runs', (cmd) => {
     const r = loaded(['--input-type=module', '-e', `await import(${JSON.stringify(`${dist}/cli/${cmd}.js`)})`]);
     expect(r.status).toBe(0);

@@ -15,13 +15,22 @@ export function candidateGrids(minTiles: number, maxTiles: number): [number, num
   return out.sort((a, b) => a[0] * a[1] - b[0] * b[1] || a[0] - b[0]);
 }
 
+/** candidateGrids per (minTiles, maxTiles), computed once: planTiles runs for every image. */
+const gridCache = new Map<string, readonly (readonly [number, number])[]>();
+function cachedGrids(minTiles: number, maxTiles: number): readonly (readonly [number, number])[] {
+  const key = `${minTiles},${maxTiles}`;
+  let grids = gridCache.get(key);
+  if (!grids) gridCache.set(key, (grids = candidateGrids(minTiles, maxTiles)));
+  return grids;
+}
+
 export function planTiles(width: number, height: number, opts: PlanOptions = {}): TilePlan {
   const { minTiles = 1, maxTiles = 12, tileSize = 448 } = opts;
   const ar = width / height;
   const area = width * height;
   let bestDiff = Infinity;
-  let best: [number, number] = [1, 1];
-  for (const [c, r] of candidateGrids(minTiles, maxTiles)) {
+  let best: readonly [number, number] = [1, 1];
+  for (const [c, r] of cachedGrids(minTiles, maxTiles)) {
     const diff = Math.abs(ar - c / r);
     if (diff < bestDiff) {
       bestDiff = diff;

@@ -6,7 +6,6 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse';
 import type { ImageRef } from '../core/model.js';
 import type { CaptionSource } from '../config/types.js';
 import type { InputUnit } from './units.js';
@@ -84,6 +83,7 @@ function tableFormat(records: Format<CaptionSource, Record<string, unknown>>['re
 }
 
 async function* csvRecords(unit: InputUnit) {
+  const { parse: parseCsv } = await import('csv-parse'); // on first use: ten modules no other source needs
   const parser = createReadStream(unit.path).pipe(parseCsv({ columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }));
   let n = 0; // records; the header is line 1
   for await (const record of parser) {

@@ -6,12 +6,14 @@
  * ParquetFileError (a `parquet.unreadable` reject). A unit that is a part of the file (`row-groups`) reads
  * only its row groups, with the rows' numbers in the whole file; `parquetPieces` lists a file's row groups.
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { RawRecord } from './types.js';
 import type { InputUnit, Piece, UnitPart } from './units.js';
 
 export class ParquetFileError extends Error {}
+
+/** hyparquet and its codecs (≈ 50 modules), loaded when a Parquet source is first read, not with every run. */
+let reader: Promise<typeof import('hyparquet') & { compressors: typeof import('hyparquet-compressors').compressors }> | undefined;
+const hyparquet = () => (reader ??= Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([h, c]) => ({ ...h, compressors: c.compressors })));
 
 export interface ParquetRowBatch {
   /** Index of the first row of the batch in the file (0-based). */
@@ -22,6 +24,7 @@ export interface ParquetRowBatch {
 /** The row groups of a file (all, or those of `part`), one batch each. */
 export async function* parquetRowGroups(path: string, columns: string[], part?: UnitPart): AsyncGenerator<ParquetRowBatch> {
   const [from, to] = part?.kind === 'row-groups' ? [part.start, part.end] : [0, Infinity];
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, compressors } = await hyparquet();
   let file;
   let meta;
   try {
@@ -66,6 +69,7 @@ export async function* parquetRecords(unit: InputUnit, columns: string[], onRow?
  * cannot be read or a column is missing, so that such a file stays whole and is rejected once, as before.
  */
 export async function parquetPieces(path: string, columns: string[]): Promise<Piece[] | null> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } = await hyparquet();
   let meta;
   try {
     meta = await parquetMetadataAsync(await asyncBufferFromFile(path));

@@ -48,17 +48,16 @@ export async function* wdsSamples(path: string, maxMemberBytes: number, part?: U
       const h = entry.header;
       const parts = h.type === 'file' ? splitMemberName(h.name) : null;
       if (!parts || (h.size ?? 0) > maxMemberBytes) {
-        for await (const _ of entry); // skipped (and an error while skipping is not waited on forever)
+        await memberBytes(entry, false); // skipped (and an error while skipping is not waited on forever)
         continue;
       }
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
+      const bytes = await memberBytes(entry, true);
       if (cur && cur.key !== parts.key) {
         yield cur;
         cur = null;
       }
       if (!cur) cur = { key: parts.key, first: h.name, files: new Map() };
-      cur.files.set(parts.ext, Buffer.concat(chunks));
+      cur.files.set(parts.ext, bytes);
     }
     if (cur) yield cur;
   } catch (e) {
@@ -67,6 +66,16 @@ export async function* wdsSamples(path: string, maxMemberBytes: number, part?: U
   } finally {
     input.destroy();
   }
+}
+
+/**
+ * A member's data, kept or drained. The loop over its chunks is the hot one: on its own, V8 optimises this
+ * small function rather than the whole generator around it (≈ 40–90 ms of compiling on a background thread).
+ */
+async function memberBytes(entry: AsyncIterable<unknown>, keep: boolean): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of entry) if (keep) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 const BLOCK = 512;
