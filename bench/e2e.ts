@@ -11,7 +11,7 @@
  *
  *   npm run bench:e2e [-- --images 120 --rounds 3 --cpus 2]
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -83,7 +83,9 @@ function timed(cmd: string, args: string[]): Usage {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  if (!existsSync('dist/cli/main.js')) throw new Error('build first: npm run build');
+  // The command users run: the package's bin (the bundled command line, scripts/bundle-cli.mjs).
+  const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { shardloom: string } }).bin.shardloom;
+  if (!existsSync(bin)) throw new Error('build first: npm run build');
   const { tar, paths } = await makeInputs();
   const cfg = join(root, `bench-${N}.yaml`);
   writeFileSync(cfg, [
@@ -100,7 +102,7 @@ async function main() {
   const A: Usage[] = [], B: Usage[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     rmSync(out, { recursive: true, force: true });
-    A.push(timed(process.execPath, ['dist/cli/main.js', 'run', cfg, '--out', out, '--overwrite', '-q']));
+    A.push(timed(process.execPath, [bin, 'run', cfg, '--out', out, '--overwrite', '-q']));
     B.push(timed(PYTHON, ['bench/pil_tiles.py', String(CPUS), ...paths]));
     console.error(`round ${r + 1}: shardloom ${A[r].cpu.toFixed(2)} CPU-s ${A[r].wall.toFixed(2)} s ${A[r].rssMB.toFixed(0)} MB | InternVL+PIL ${B[r].cpu.toFixed(2)} CPU-s ${B[r].wall.toFixed(2)} s`);
   }

@@ -102,7 +102,9 @@ function codeVersion(): string {
     try {
       h.update(String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version));
       const ext = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
-      for (const f of ['prepared', 'fast', 'vocabulary']) h.update(readFileSync(new URL(`./${f}${ext}`, import.meta.url)));
+      // From ../tokenize/, not ./: in the bundled command line (scripts/bundle-cli.mjs) this code runs from a
+      // chunk in dist/cli/, and these are still the compiled files it was bundled from.
+      for (const f of ['prepared', 'fast', 'vocabulary']) h.update(readFileSync(new URL(`../tokenize/${f}${ext}`, import.meta.url)));
     } catch {
       h.update('?');
     }

@@ -63,14 +63,19 @@ beforeAll(() => {
 describe('the npm package', () => {
   test('ships the code, schema, docs, licence and the sample with its inputs; no stale build output, no test assets', () => {
     const files = filesUnder(installed);
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'schemas/pipeline.schema.json',
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/cli/main.js', 'dist/cli/shardloom.js', 'dist/index.js', 'dist/index.d.ts', 'schemas/pipeline.schema.json',
       'python/shardloom_gpu_worker.py', 'pipelines/sample.yaml', 'sample-data/README.md', 'sample-data/captions/00000.tar', 'docs/shards.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|\.ci|sample-data\/images)\/|\.map$|__pycache__|(?<!\.d)\.ts$/.test(f))).toEqual([]);
-    // Every compiled module comes from a source file of the build (prepack removed what an older build left).
-    const stale = files.filter((f) => /^dist\/.*\.js$/.test(f)).filter((f) => !existsSync(join(stage, 'src', f.slice('dist/'.length).replace(/\.js$/, '.ts'))));
+    // Every compiled module comes from a source file of the build (prepack removed what an older build left);
+    // the bundled command line is the bin and its chunks, every one of them imported by the bin or a chunk.
+    const bundle = files.filter((f) => /^dist\/cli\/(shardloom|bundle-.*)\.js$/.test(f));
+    const stale = files.filter((f) => /^dist\/.*\.js$/.test(f) && !bundle.includes(f)).filter((f) => !existsSync(join(stage, 'src', f.slice('dist/'.length).replace(/\.js$/, '.ts'))));
     expect(stale).toEqual([]);
+    const imported = new Set(bundle.flatMap((f) => [...readFileSync(join(installed, f), 'utf8').matchAll(/(?:from |import\()"\.\/(bundle-[^"]+\.js)"/g)].map((m) => `dist/cli/${m[1]}`)));
+    expect(bundle.filter((f) => f !== 'dist/cli/shardloom.js' && !imported.has(f))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).bin).toEqual({ shardloom: './dist/cli/shardloom.js' });
     expect(statSync(tarball).size).toBeLessThan(MAX_TARBALL_BYTES);
   });
 
