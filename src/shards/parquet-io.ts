@@ -10,7 +10,7 @@ import type * as PW from 'parquet-wasm';
 import { arrow, pw } from './libs.js';
 // The readers (hyparquet and its decompressors) load on first read: the writer thread, which only writes,
 // never pays for them (≈ 30 ms of module loading per run).
-const readers = () => Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([h, c]) => ({ ...h, compressors: c.compressors }));
+import { hyparquet as readers } from '../core/hyparquet.js';
 import type { ShardRow } from './arrow-table.js';
 
 export interface ReadRow extends ShardRow { numTokens: number; numTiles: number }

@@ -6,14 +6,11 @@
  * ParquetFileError (a `parquet.unreadable` reject). A unit that is a part of the file (`row-groups`) reads
  * only its row groups, with the rows' numbers in the whole file; `parquetPieces` lists a file's row groups.
  */
+import { hyparquet } from '../core/hyparquet.js';
 import type { RawRecord } from './types.js';
 import type { InputUnit, Piece, UnitPart } from './units.js';
 
 export class ParquetFileError extends Error {}
-
-/** hyparquet and its codecs (≈ 50 modules), loaded when a Parquet source is first read, not with every run. */
-let reader: Promise<typeof import('hyparquet') & { compressors: typeof import('hyparquet-compressors').compressors }> | undefined;
-const hyparquet = () => (reader ??= Promise.all([import('hyparquet'), import('hyparquet-compressors')]).then(([h, c]) => ({ ...h, compressors: c.compressors })));
 
 export interface ParquetRowBatch {
   /** Index of the first row of the batch in the file (0-based). */
